@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.urls import include, path
+
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from home import views as home_views
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("accounts/", include("allauth.urls")),
+    path("community/", include("forum.urls")),
+    path("search/", include("search.urls")),
+    path("u/", include("accounts.urls")),
+    path("", include("kb.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail's page serving last: it owns "/" and "/faq/...".
+urlpatterns += [path("", include(wagtail_urls))]
+
+handler404 = home_views.page_not_found
+handler500 = home_views.server_error

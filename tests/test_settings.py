@@ -1,0 +1,93 @@
+import importlib
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+import pytest
+
+from config.settings import base
+
+
+def test_database_defaults_to_sqlite_under_var():
+    config = base.database_from_url(None)
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert Path(config["NAME"]).parent == base.VAR_DIR
+    assert "WAL" in config["OPTIONS"]["init_command"]
+
+
+def test_database_parses_postgresql_url():
+    config = base.database_from_url("postgres://alice:secret@db.internal:5433/community")
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.internal", 5433, "community")
+    assert (config["USER"], config["PASSWORD"]) == ("alice", "secret")
+    assert config["CONN_HEALTH_CHECKS"] is True
+
+
+def test_cache_is_local_memory_without_redis_url():
+    assert base.cache_from_url(None)["BACKEND"].endswith("LocMemCache")
+
+
+def test_cache_is_redis_with_redis_url():
+    config = base.cache_from_url("redis://127.0.0.1:6379/2")
+    assert config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert config["LOCATION"] == "redis://127.0.0.1:6379/2"
+
+
+@pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("off", False), ("", False)])
+def test_env_bool_parses(monkeypatch, value, expected):
+    monkeypatch.setenv("SOME_FLAG", value)
+    assert base.env_bool("SOME_FLAG") is expected
+
+
+def test_env_bool_rejects_nonsense(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "perhaps")
+    with pytest.raises(ImproperlyConfigured, match="SOME_FLAG"):
+        base.env_bool("SOME_FLAG")
+
+
+def test_env_int_rejects_nonsense(monkeypatch):
+    monkeypatch.setenv("SOME_NUMBER", "ten")
+    with pytest.raises(ImproperlyConfigured, match="SOME_NUMBER"):
+        base.env_int("SOME_NUMBER", 1)
+
+
+def test_production_settings_refuse_to_start_without_secret_key(monkeypatch):
+    monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
+    importlib.reload(base)
+    try:
+        with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY"):
+            importlib.reload(importlib.import_module("config.settings.production"))
+    finally:
+        importlib.reload(base)
+
+
+def test_production_settings_read_the_environment(monkeypatch):
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 60)
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "help.example.com, www.example.com")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    monkeypatch.setenv("EMAIL_HOST", "smtp.example.com")
+    monkeypatch.setenv("EMAIL_PORT", "587")
+    monkeypatch.setenv("WHOOSH_INDEX_DIR", "/srv/index")
+    try:
+        importlib.reload(base)
+        production = importlib.reload(importlib.import_module("config.settings.production"))
+        assert production.DEBUG is False
+        assert production.ALLOWED_HOSTS == ["help.example.com", "www.example.com"]
+        assert production.CACHES["default"]["BACKEND"].endswith("RedisCache")
+        assert production.EMAIL_HOST == "smtp.example.com" and production.EMAIL_PORT == 587
+        assert Path("/srv/index") == production.WHOOSH_INDEX_DIR
+        assert production.SESSION_COOKIE_SECURE and production.CSRF_COOKIE_SECURE
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
+
+
+def test_unknown_search_backend_is_refused(monkeypatch):
+    monkeypatch.setenv("SEARCH_BACKEND", "grep")
+    try:
+        with pytest.raises(ImproperlyConfigured, match="SEARCH_BACKEND"):
+            importlib.reload(base)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
