@@ -14,7 +14,7 @@ urlpatterns = [
     path("community/", include("forum.urls")),
     path("search/", include("search.urls")),
     path("u/", include("accounts.urls")),
-    path("", include("kb.urls")),
+    path("kb/", include("kb.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,255 @@
+"""Who may do what in the community: one function per rule.
+
+Each ``check_<action>`` raises ``PermissionDenied`` with a message a person can read, or returns
+``None`` when the action is allowed. Services call them before writing; views let the
+exception become a 403 page (or a redirect to the login page for anonymous visitors, see
+``forum.views``); templates ask the same question as a boolean through ``{% can %}``
+(``forum/templatetags/forum_perms.py``), and Wagtail admin actions call them too.
+
+Rules in brief:
+
+* Anonymous visitors read, search and browse; they never write.
+* Signed-in customers with a verified email ask, reply, edit their own posts, vote on other
+  people's replies, say "me too" on other people's topics, follow, flag and accept a reply to
+  their own question. Banned users do none of that.
+* Staff reply officially (also on locked topics), mark the official answer, accept on the
+  asker's behalf, set statuses, mark duplicates, lock, edit any post, nominate for the FAQ.
+* Moderators (and Staff) handle flags, hide and unhide, ban and unban customers.
+* Editors (and Staff) promote topics into FAQ articles.
+* Hidden content is seen only by its author (marked hidden) and by moderators and staff.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+
+from accounts import roles
+
+if TYPE_CHECKING:
+    from forum.models import Category, Post, Topic
+
+
+# --- who the user is ------------------------------------------------------------------
+
+
+def is_signed_in(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active
+
+
+def has_verified_email(user) -> bool:
+    """True when the user confirmed an email address (cached on the user object)."""
+    if not is_signed_in(user):
+        return False
+    cached = getattr(user, "_verified_email_cache", None)
+    if cached is None:
+        from allauth.account.models import EmailAddress
+
+        cached = EmailAddress.objects.filter(user=user, verified=True).exists()
+        user._verified_email_cache = cached
+    return cached
+
+
+def is_staff(user) -> bool:
+    return roles.is_staff_member(user)
+
+
+def is_moderator(user) -> bool:
+    return roles.is_moderator(user)
+
+
+def is_editor(user) -> bool:
+    return roles.is_editor(user)
+
+
+def _require_participant(user) -> None:
+    """Signed in, not banned, email verified: the bar for every write a customer makes."""
+    if not is_signed_in(user):
+        raise PermissionDenied("Sign in to take part.")
+    if user.is_banned:
+        raise PermissionDenied("Your account has been suspended from posting.")
+    if not has_verified_email(user):
+        raise PermissionDenied("Confirm your email address before posting.")
+
+
+# --- seeing -------------------------------------------------------------------------------
+
+
+def check_view_topic(user, topic: Topic) -> None:
+    if topic.is_hidden and not (is_moderator(user) or (is_signed_in(user) and topic.author_id == user.pk)):
+        raise PermissionDenied("This topic has been hidden by a moderator.")
+
+
+def check_view_post(user, post: Post) -> None:
+    if post.is_hidden and not (is_moderator(user) or (is_signed_in(user) and post.author_id == user.pk)):
+        raise PermissionDenied("This post has been hidden by a moderator.")
+
+
+def check_view_hidden(user) -> None:
+    """Hidden content is listed (marked) for moderators and staff only."""
+    if not is_moderator(user):
+        raise PermissionDenied("Only moderators and staff see hidden content.")
+
+
+# --- asking, replying, editing --------------------------------------------------------
+
+
+def check_ask(user) -> None:
+    _require_participant(user)
+
+
+def check_reply(user, topic: Topic) -> None:
+    _require_participant(user)
+    check_view_topic(user, topic)
+    if topic.duplicate_of_id:
+        raise PermissionDenied("This topic is a duplicate: please reply on the original topic.")
+    if topic.is_locked and not is_staff(user):
+        raise PermissionDenied("This topic is locked: it takes no new replies.")
+
+
+def check_edit_post(user, post: Post) -> None:
+    if is_staff(user):
+        return
+    _require_participant(user)
+    if post.author_id != user.pk:
+        raise PermissionDenied("You can only edit your own posts.")
+    check_view_post(user, post)
+    if post.topic.is_locked:
+        raise PermissionDenied("This topic is locked: its posts can no longer be edited.")
+
+
+def check_view_revisions(user, post: Post) -> None:
+    check_view_post(user, post)
+
+
+# --- answers and statuses -------------------------------------------------------------
+
+
+def _require_reply(post: Post) -> None:
+    if post.topic.first_post_id == post.pk:
+        raise PermissionDenied("The question itself cannot be its own answer.")
+    if post.is_hidden:
+        raise PermissionDenied("A hidden post cannot be an answer.")
+
+
+def check_mark_official(user, post: Post) -> None:
+    if not is_staff(user):
+        raise PermissionDenied("Only staff can mark the official answer.")
+    _require_reply(post)
+
+
+def check_accept(user, post: Post) -> None:
+    """The asker accepts a reply to their own question; staff may do it on their behalf."""
+    if not is_staff(user):
+        _require_participant(user)
+        if post.topic.author_id != user.pk:
+            raise PermissionDenied("Only the person who asked (or staff) can accept an answer.")
+    _require_reply(post)
+
+
+def check_set_status(user, topic: Topic) -> None:
+    if not is_staff(user):
+        raise PermissionDenied("Only staff can change a topic's status.")
+
+
+def check_mark_duplicate(user, topic: Topic) -> None:
+    if not is_staff(user):
+        raise PermissionDenied("Only staff can mark duplicates.")
+
+
+def check_lock(user, topic: Topic) -> None:
+    if not is_staff(user):
+        raise PermissionDenied("Only staff can lock or unlock topics.")
+
+
+def check_move(user, topic: Topic) -> None:
+    if not is_staff(user):
+        raise PermissionDenied("Only staff can move topics between categories.")
+
+
+# --- reactions ------------------------------------------------------------------------
+
+
+def check_metoo(user, topic: Topic) -> None:
+    _require_participant(user)
+    check_view_topic(user, topic)
+    if topic.author_id == user.pk:
+        raise PermissionDenied("It's your own topic: you have this question already.")
+
+
+def check_vote(user, post: Post) -> None:
+    _require_participant(user)
+    check_view_post(user, post)
+    if post.author_id == user.pk:
+        raise PermissionDenied("You cannot vote on your own post.")
+    if post.topic.first_post_id == post.pk:
+        raise PermissionDenied("Votes are for replies; say \u201cme too\u201d on the question instead.")
+
+
+def check_follow_topic(user, topic: Topic) -> None:
+    if not is_signed_in(user):
+        raise PermissionDenied("Sign in to follow topics.")
+    check_view_topic(user, topic)
+
+
+def check_follow_category(user, category: Category) -> None:
+    if not is_signed_in(user):
+        raise PermissionDenied("Sign in to follow categories.")
+
+
+# --- moderation -----------------------------------------------------------------------
+
+
+def check_flag(user, post: Post) -> None:
+    _require_participant(user)
+    check_view_post(user, post)
+    if post.author_id == user.pk:
+        raise PermissionDenied("You cannot flag your own post.")
+
+
+def check_moderate(user) -> None:
+    """See the moderation queue and act on flags."""
+    if not is_moderator(user):
+        raise PermissionDenied("Only moderators and staff can moderate.")
+
+
+def check_hide(user, obj=None) -> None:
+    if not is_moderator(user):
+        raise PermissionDenied("Only moderators and staff can hide or unhide content.")
+
+
+def check_ban(user, target) -> None:
+    if not is_moderator(user):
+        raise PermissionDenied("Only moderators and staff can ban members.")
+    if target.pk == user.pk:
+        raise PermissionDenied("You cannot ban yourself.")
+    if target.is_superuser or is_staff(target) or is_moderator(target):
+        raise PermissionDenied("Staff and moderators cannot be banned; remove their role first.")
+
+
+# --- the FAQ --------------------------------------------------------------------------
+
+
+def check_nominate_for_faq(user, topic: Topic) -> None:
+    if not is_staff(user):
+        raise PermissionDenied("Only staff can nominate topics for the FAQ.")
+
+
+def check_promote(user, topic: Topic) -> None:
+    if not (is_editor(user) or is_staff(user)):
+        raise PermissionDenied("Only editors and staff can promote topics into the FAQ.")
+    if not topic.has_answer:
+        raise PermissionDenied("Only topics with an official or accepted answer can be promoted.")
+
+
+# --- booleans for templates and lists -------------------------------------------------
+
+
+def allowed(check, *args) -> bool:
+    """``check(*args)`` as a boolean: the same rule, for templates and conditional UI."""
+    try:
+        check(*args)
+    except PermissionDenied:
+        return False
+    return True
