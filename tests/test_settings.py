@@ -105,6 +105,7 @@ def test_check_deploy_is_silent_with_production_settings():
         "DJANGO_ALLOWED_HOSTS": "help.example.com",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=base.BASE_DIR,
