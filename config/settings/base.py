@@ -75,7 +75,6 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
-    "modelsearch",
     "modelcluster",
     "taggit",
     # accounts
@@ -140,6 +139,7 @@ def database_from_url(url: str | None) -> dict:
     import dj_database_url
 
     if not url:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "db.sqlite3",
