@@ -16,6 +16,7 @@ class HomePage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["kb.FaqIndexPage"]
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):

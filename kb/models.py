@@ -1,1 +1,337 @@
+"""The FAQ knowledge base: Wagtail pages (index, sections, articles) and helpful votes.
 
+The page tree is ``HomePage`` → ``FaqIndexPage`` (``/faq/``, one per site) → ``FaqSectionPage``
+(a product or area) → ``FaqArticlePage`` (one question and its answer). Editors work in the
+normal Wagtail editor with revisions, preview, scheduled publishing and workflows. Articles can
+be promoted from community topics (``kb.services.topic_promote_to_faq``); the source topic and
+the answer post it was built from are recorded so both link to each other and the review report
+can tell when the community answer moved on.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from wagtail.admin.panels import (
+    FieldPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    PageChooserPanel,
+    TabbedInterface,
+)
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+
+from kb.panels import FeedbackPanel
+
+# The answer's rich text features, spelled out so a promotion and the editor agree on what an
+# answer may contain ("code-block" is registered by kb.wagtail_hooks).
+ANSWER_FEATURES = [
+    "h2",
+    "h3",
+    "h4",
+    "bold",
+    "italic",
+    "ol",
+    "ul",
+    "blockquote",
+    "link",
+    "document-link",
+    "code",
+    "code-block",
+    "image",
+    "hr",
+]
+CONTEXT_FEATURES = ["bold", "italic", "ol", "ul", "link", "code", "code-block"]
+INTRO_FEATURES = ["bold", "italic", "link"]
+
+SUMMARY_MAX_LENGTH = 300
+POPULAR_ARTICLES_ON_INDEX = 6
+
+
+def _visible_children(page: Page, model) -> models.QuerySet:
+    """Live, public pages of ``model`` directly below ``page`` (drafts and private pages never
+    reach a public listing)."""
+    return model.objects.child_of(page).live().public()
+
+
+class FaqIndexPage(Page):
+    """The FAQ's front page at ``/faq/``: the most viewed articles and every section."""
+
+    intro = RichTextField(features=INTRO_FEATURES, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["kb.FaqSectionPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "FAQ index"
+
+    def sections(self) -> models.QuerySet:
+        return _visible_children(self, FaqSectionPage).order_by("path")
+
+    def get_context(self, request, *args, **kwargs):
+        from kb import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        sections = list(self.sections())
+        counts = selectors.article_counts(sections)
+        for section in sections:
+            section.article_count = counts.get(section.pk, 0)
+            section.top_articles = selectors.section_articles(section)[:4]
+        context["sections"] = sections
+        context["popular_articles"] = selectors.popular_articles(limit=POPULAR_ARTICLES_ON_INDEX)
+        return context
+
+
+class FaqSectionPage(Page):
+    """A product or area of the FAQ, optionally tied to a community category (promotions from
+    that category suggest this section)."""
+
+    description = models.TextField(blank=True, max_length=500)
+    category = models.ForeignKey(
+        "forum.Category",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="faq_sections",
+        help_text="The community category this section answers; promotions from it default here.",
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("description"), FieldPanel("category")]
+    parent_page_types = ["kb.FaqIndexPage"]
+    subpage_types = ["kb.FaqArticlePage"]
+
+    search_fields = [*Page.search_fields, index.SearchField("description")]
+
+    class Meta:
+        verbose_name = "FAQ section"
+
+    def articles(self) -> models.QuerySet:
+        from kb import selectors
+
+        return selectors.section_articles(self)
+
+    def get_context(self, request, *args, **kwargs):
+        from django.core.paginator import Paginator
+
+        context = super().get_context(request, *args, **kwargs)
+        paginator = Paginator(self.articles(), 30)
+        context["articles_page"] = paginator.get_page(request.GET.get("page"))
+        return context
+
+
+class TaggedFaqArticle(TaggedItemBase):
+    content_object = ParentalKey("kb.FaqArticlePage", on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class FaqArticlePage(Page):
+    """One question (the page title) and its curated answer."""
+
+    summary = models.CharField(
+        max_length=SUMMARY_MAX_LENGTH,
+        help_text="One or two sentences: the answer in short, shown in listings and search results.",
+    )
+    question_context = RichTextField(
+        features=CONTEXT_FEATURES,
+        blank=True,
+        verbose_name="question in detail",
+        help_text="The question as customers ask it (prefilled from the community topic).",
+    )
+    answer = RichTextField(features=ANSWER_FEATURES)
+    tags = ClusterTaggableManager(through=TaggedFaqArticle, blank=True)
+    order = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        verbose_name="position in section",
+        help_text="Pin the article: lower numbers come first. Unpinned articles follow, most popular first.",
+    )
+    review_by = models.DateField(
+        null=True, blank=True, help_text="When someone should check the answer is still right."
+    )
+    source_topic = models.ForeignKey(
+        "forum.Topic",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The community discussion this article was promoted from.",
+    )
+    source_answer = models.ForeignKey(
+        "forum.Post",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The community answer the article was built from.",
+    )
+    helpful_yes_count = models.PositiveIntegerField(default=0, editable=False)
+    helpful_no_count = models.PositiveIntegerField(default=0, editable=False)
+    view_count = models.PositiveIntegerField(default=0, editable=False)
+
+    # The title is the question: its boost here replaces Page's (fields dedupe by type and name,
+    # the later entry wins).
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("title", boost=5),
+        index.SearchField("summary", boost=2),
+        index.SearchField("question_context", boost=1.2),
+        index.SearchField("answer"),
+        index.SearchField("tag_names", boost=2),
+        index.FilterField("view_count"),
+    ]
+
+    content_panels = [
+        FieldPanel("title", heading="Question"),
+        FieldPanel("summary"),
+        FieldPanel("question_context"),
+        FieldPanel("answer"),
+        FieldPanel("tags"),
+        MultiFieldPanel(
+            [
+                InlinePanel("related_article_links", heading="Related articles", label="article"),
+                InlinePanel("related_topic_links", heading="Related community topics", label="topic"),
+            ],
+            heading="Related",
+        ),
+    ]
+    settings_panels_extra = [
+        MultiFieldPanel(
+            [FieldPanel("order"), FieldPanel("review_by"), FieldPanel("source_topic", read_only=True)],
+            heading="FAQ",
+        )
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading="Content"),
+            ObjectList(Page.promote_panels, heading="Promote"),
+            ObjectList([*settings_panels_extra, *Page.settings_panels], heading="Settings"),
+            ObjectList([FeedbackPanel()], heading="Feedback"),
+        ]
+    )
+    parent_page_types = ["kb.FaqSectionPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "FAQ article"
+        indexes = [models.Index(fields=["review_by"], name="faq_article_review_by")]
+
+    COUNTER_FIELDS = ("view_count", "helpful_yes_count", "helpful_no_count")
+
+    def with_content_json(self, content):
+        """A revision carries the counters as they were when it was saved; keep the live ones,
+        so that publishing (or previewing) an older draft never rolls back votes and views."""
+        obj = super().with_content_json(content)
+        for field in self.COUNTER_FIELDS:
+            setattr(obj, field, getattr(self, field))
+        return obj
+
+    def tag_names(self) -> str:
+        return " ".join(tag.name for tag in self.tags.all())
+
+    @property
+    def helpful_total(self) -> int:
+        return self.helpful_yes_count + self.helpful_no_count
+
+    @property
+    def helpful_percent(self) -> int | None:
+        """Share of "yes" votes, rounded; None before the first vote."""
+        if not self.helpful_total:
+            return None
+        return round(100 * self.helpful_yes_count / self.helpful_total)
+
+    def section(self) -> FaqSectionPage | None:
+        parent = self.get_parent()
+        return parent.specific if parent else None
+
+    def related_articles(self) -> list[FaqArticlePage]:
+        ids = [link.article_id for link in self.related_article_links.all() if link.article_id]
+        pages = FaqArticlePage.objects.live().public().in_bulk(ids)
+        return [pages[i] for i in ids if i in pages]
+
+    def related_topics(self) -> list:
+        topics = [link.topic for link in self.related_topic_links.select_related("topic") if link.topic]
+        return [topic for topic in topics if not topic.is_hidden]
+
+    def visible_source_topic(self):
+        topic = self.source_topic
+        return topic if topic is not None and not topic.is_hidden else None
+
+    def serve(self, request, *args, **kwargs):
+        from kb.services import article_record_view
+
+        response = super().serve(request, *args, **kwargs)
+        if request.method == "GET" and response.status_code == 200:
+            article_record_view(request=request, article=self)
+        return response
+
+    def get_context(self, request, *args, **kwargs):
+        from kb.selectors import visitor_vote
+
+        context = super().get_context(request, *args, **kwargs)
+        context["vote"] = visitor_vote(request=request, article=self)
+        context["feedback_state"] = request.GET.get("feedback", "")
+        return context
+
+
+class FaqRelatedArticle(Orderable):
+    page = ParentalKey(FaqArticlePage, on_delete=models.CASCADE, related_name="related_article_links")
+    article = models.ForeignKey(FaqArticlePage, on_delete=models.CASCADE, related_name="+")
+
+    panels = [PageChooserPanel("article", "kb.FaqArticlePage")]
+
+
+class FaqRelatedTopic(Orderable):
+    page = ParentalKey(FaqArticlePage, on_delete=models.CASCADE, related_name="related_topic_links")
+    topic = models.ForeignKey("forum.Topic", on_delete=models.CASCADE, related_name="+")
+
+    panels = [FieldPanel("topic")]
+
+
+class HelpfulVote(models.Model):
+    """One visitor's answer to "Was this helpful?" on one article: signed-in visitors by user,
+    anonymous ones by session. The article's counters move with it (``F()`` updates)."""
+
+    article = models.ForeignKey(FaqArticlePage, on_delete=models.CASCADE, related_name="helpful_votes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    session_key = models.CharField(max_length=64, blank=True, default="")
+    helpful = models.BooleanField()
+    comment = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "user"], condition=Q(user__isnull=False), name="helpful_one_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["article", "session_key"],
+                condition=Q(user__isnull=True) & ~Q(session_key=""),
+                name="helpful_one_per_session",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(session_key=""), name="helpful_has_visitor"
+            ),
+        ]
+        indexes = [models.Index(fields=["article", "-created_at"], name="helpful_article_recent")]
+
+    def __str__(self) -> str:
+        return f"{'Helpful' if self.helpful else 'Not helpful'} on {self.article_id}"
+
+
+def popularity_ordering() -> list:
+    """Section order: pinned articles by position, then the most viewed and most helpful."""
+    return [F("order").asc(nulls_last=True), "-view_count", "-helpful_yes_count", "title"]

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kb import views
 
 app_name = "kb"
-urlpatterns: list = []
+urlpatterns = [
+    path("helpful/<int:pk>/", views.helpful_vote, name="helpful"),
+    path("helpful/<int:pk>/comment/", views.helpful_comment, name="helpful_comment"),
+    path("nominate/<int:topic_id>/", views.nominate, name="nominate"),
+]

@@ -1,0 +1,403 @@
+"""Every write the FAQ makes, one keyword-only function each.
+
+* ``topic_promote_to_faq``: a community topic becomes a DRAFT FAQ article in one step.
+* ``topic_nominate_for_faq``: staff flag a topic for the editors' candidates report.
+* ``article_published``: what publishing a promoted article does to its topic.
+* ``article_vote_helpful`` / ``article_comment_helpful``: "Was this helpful?".
+* ``article_record_view``: view counting.
+
+User text reaches rich text only through ``forum.markup`` (the one sanitiser) and then Wagtail's
+own rich text converter restricted to the field's feature list (``post_to_rich_text``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils.text import Truncator
+
+from wagtail.admin.rich_text.converters.contentstate import ContentstateConverter
+
+from bs4 import BeautifulSoup
+
+from forum import events, markup, permissions
+from forum.models import Post, Topic, TopicEvent
+from kb.models import (
+    ANSWER_FEATURES,
+    CONTEXT_FEATURES,
+    SUMMARY_MAX_LENGTH,
+    FaqArticlePage,
+    FaqSectionPage,
+    HelpfulVote,
+)
+
+COMMENT_MAX_LENGTH = 500
+# "Was this helpful?" votes one visitor (user, session or address) may cast in the window.
+HELPFUL_RATE_LIMIT = 20
+HELPFUL_RATE_WINDOW = 600
+VIEW_WINDOW_SECONDS = 3600
+
+
+class RateLimited(Exception):
+    """Too many requests from one visitor; the message is for people."""
+
+
+# --- rich text --------------------------------------------------------------------------------
+
+_HEADING_MAP = {"h1": "h2", "h5": "h4", "h6": "h4"}
+
+
+def _prepare_for_rich_text(clean_html: str) -> str:
+    """Bring sanitised community HTML into shapes Wagtail's rich text has features for.
+
+    Headings shift into h2-h4, images that are not in Wagtail's library become links to the
+    picture (an external ``<img>`` has no rich text form), tables become one paragraph per row,
+    each ``<pre>`` keeps its text only with its line breaks (code blocks are plain text), and
+    paragraphs inside quotes and list items become line breaks (Draftail blocks do not nest).
+    """
+    soup = BeautifulSoup(clean_html, "html.parser")
+    for tag in soup.find_all(list(_HEADING_MAP)):
+        tag.name = _HEADING_MAP[tag.name]
+    for img in soup.find_all("img"):
+        src = img.get("src", "")
+        link = soup.new_tag("a", href=src)
+        link.string = img.get("alt") or "(image)"
+        img.replace_with(link)
+    for table in soup.find_all("table"):
+        paragraphs = []
+        for row in table.find_all("tr"):
+            cells = [cell.get_text(" ", strip=True) for cell in row.find_all(["td", "th"])]
+            paragraph = soup.new_tag("p")
+            paragraph.string = " | ".join(cells)
+            paragraphs.append(paragraph)
+        for paragraph in reversed(paragraphs):
+            table.insert_after(paragraph)
+        table.decompose()
+    for pre in soup.find_all("pre"):
+        lines = pre.get_text().rstrip("\n").split("\n")
+        pre.clear()
+        for number, line in enumerate(lines):
+            if number:
+                pre.append(soup.new_tag("br"))
+            pre.append(line)
+    # Draftail blocks do not nest: paragraphs inside quotes and list items become line breaks.
+    for container in soup.find_all(["blockquote", "li"]):
+        paragraphs = container.find_all("p", recursive=False)
+        for number, paragraph in enumerate(paragraphs):
+            if number:
+                paragraph.insert_before(soup.new_tag("br"))
+            paragraph.unwrap()
+    return str(soup)
+
+
+def html_to_rich_text(clean_html: str, *, features: list[str]) -> str:
+    """Sanitised HTML to Wagtail's rich text storage format, keeping only ``features``.
+
+    The HTML is cleaned again by ``forum.markup`` (defence in depth: the one allowlist), then
+    parsed by Wagtail's HTML-to-contentstate handler for exactly these features and written
+    back out by the contentstate exporter, the road the Draftail editor's own saves take, so
+    what an editor opens is what the editor would have saved.
+    """
+    cleaned = markup.clean_html(clean_html)
+    converter = ContentstateConverter(features=features)
+    contentstate = converter.from_database_format(_prepare_for_rich_text(cleaned))
+    return converter.to_database_format(contentstate)
+
+
+def post_to_rich_text(post: Post, *, features: list[str]) -> str:
+    """A post's Markdown, through the one sanitiser, into rich text with ``features``."""
+    return html_to_rich_text(markup.render_markdown(post.source).html, features=features)
+
+
+def _summary_from_text(text: str) -> str:
+    """The first sentences of ``text`` that fit a summary, cut at a word boundary."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    limit = SUMMARY_MAX_LENGTH - 20
+    if len(text) <= limit:
+        return text or "See the answer below."
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    summary = ""
+    for sentence in sentences:
+        if len(summary) + len(sentence) + 1 > limit:
+            break
+        summary = f"{summary} {sentence}".strip()
+    return summary or Truncator(text).chars(limit)
+
+
+# --- promotion --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Promotion:
+    article: FaqArticlePage
+    created: bool
+
+
+def _answer_post(topic: Topic) -> Post:
+    """The official answer, else the accepted answer; hidden posts never become FAQ text."""
+    for post in (topic.official_answer, topic.accepted_answer):
+        if post is not None and not post.is_hidden:
+            return post
+    raise PermissionDenied("The topic's answer is hidden: mark a visible answer first.")
+
+
+def suggested_section(topic: Topic) -> FaqSectionPage | None:
+    """The section tied to the topic's category, if there is one."""
+    return FaqSectionPage.objects.filter(category_id=topic.category_id).order_by("path").first()
+
+
+def topic_promote_to_faq(*, actor, topic: Topic, section: FaqSectionPage) -> Promotion:
+    """Create a DRAFT FAQ article from ``topic`` in ``section``, or return the existing one.
+
+    Rules: editors and staff only (``forum.permissions.check_promote``), the topic needs an
+    official or accepted answer, and the actor must be allowed to add pages to the section.
+    The title becomes the question, the question body the context, the official answer (else
+    the accepted answer) the answer, all through the sanitiser into the fields' features. The
+    topic records the article (``Topic.faq_page``) and its timeline says "promoted"; after commit
+    ``forum.events.topic_promoted`` is sent. Promoting a topic twice returns the first article.
+    """
+    permissions.check_promote(actor, topic)
+    if not section.permissions_for_user(actor).can_add_subpage():
+        raise PermissionDenied("You cannot add articles to this FAQ section.")
+    with transaction.atomic():
+        topic = (
+            Topic.objects.select_for_update()
+            .select_related("first_post", "official_answer", "accepted_answer")
+            .get(pk=topic.pk)
+        )
+        if topic.faq_page_id:
+            existing = FaqArticlePage.objects.filter(pk=topic.faq_page_id).first()
+            if existing is not None:
+                return Promotion(article=existing, created=False)
+        answer_post = _answer_post(topic)
+        answer = post_to_rich_text(answer_post, features=ANSWER_FEATURES)
+        context = post_to_rich_text(topic.first_post, features=CONTEXT_FEATURES) if topic.first_post else ""
+        article = FaqArticlePage(
+            title=topic.title[:255],
+            summary=_summary_from_text(markup.render_markdown(answer_post.source).text),
+            question_context=context,
+            answer=answer,
+            source_topic=topic,
+            source_answer=answer_post,
+            live=False,
+            has_unpublished_changes=True,
+            owner=actor,
+        )
+        tag_names = list(topic.tags.names())
+        if tag_names:
+            article.tags.add(*tag_names)
+        section.add_child(instance=article)
+        article.save_revision(user=actor, log_action=False)
+        from wagtail.log_actions import log
+
+        log(instance=article, action="wagtail.create", user=actor)
+        topic.faq_page = article
+        topic.nominated_for_faq = False
+        topic.save(update_fields=["faq_page", "nominated_for_faq"])
+        TopicEvent.objects.create(topic=topic, actor=actor, kind=TopicEvent.Kind.PROMOTED)
+        transaction.on_commit(
+            lambda: events.topic_promoted.send(sender=Topic, topic=topic, actor=actor, page=article)
+        )
+    return Promotion(article=article, created=True)
+
+
+def topic_nominate_for_faq(*, actor, topic: Topic, nominate: bool = True) -> Topic:
+    """Staff mark (or unmark) a topic as a candidate for the FAQ; the timeline records it."""
+    permissions.check_nominate_for_faq(actor, topic)
+    with transaction.atomic():
+        topic = Topic.objects.select_for_update().get(pk=topic.pk)
+        if topic.faq_page_id and nominate:
+            raise ValidationError("This topic is already in the FAQ.")
+        if topic.nominated_for_faq == nominate:
+            return topic
+        topic.nominated_for_faq = nominate
+        topic.nominated_by = actor if nominate else None
+        topic.save(update_fields=["nominated_for_faq", "nominated_by"])
+        if nominate:
+            TopicEvent.objects.create(topic=topic, actor=actor, kind=TopicEvent.Kind.NOMINATED)
+    return topic
+
+
+def article_published(*, article: FaqArticlePage, actor=None) -> None:
+    """Publishing an article promoted from a topic answers that topic in public.
+
+    The topic points at the article (its banner says "This is answered in our FAQ"), and its
+    status becomes solved, unless staff chose its status by hand; the change is on the topic's
+    timeline and ``forum.events.status_changed`` is sent after commit.
+    """
+    if not article.source_topic_id:
+        return
+    with transaction.atomic():
+        topic = Topic.objects.select_for_update().filter(pk=article.source_topic_id).first()
+        if topic is None:
+            return
+        fields = []
+        if topic.faq_page_id != article.pk:
+            topic.faq_page_id = article.pk
+            fields.append("faq_page")
+        old_status = topic.status
+        new_status = Topic.Status.SOLVED
+        change_status = not topic.status_set_by_staff and old_status not in (
+            new_status,
+            Topic.Status.DUPLICATE,
+        )
+        if change_status:
+            topic.status = new_status
+            fields.append("status")
+        if fields:
+            topic.save(update_fields=fields)
+        if change_status:
+            TopicEvent.objects.create(
+                topic=topic,
+                actor=actor,
+                kind=TopicEvent.Kind.STATUS,
+                from_value=old_status,
+                to_value=new_status,
+            )
+            transaction.on_commit(
+                lambda: events.status_changed.send(
+                    sender=Topic, topic=topic, actor=actor, old_status=old_status, new_status=new_status
+                )
+            )
+
+
+# --- "Was this helpful?" --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is voting: a signed-in user, else a session key; ``address`` feeds the rate limit."""
+
+    user: object | None
+    session_key: str
+    address: str
+
+    @property
+    def key(self) -> str:
+        if self.user is not None:
+            return f"u{self.user.pk}"
+        return "s" + hashlib.sha256(self.session_key.encode()).hexdigest()[:32]
+
+
+def visitor_from_request(request: HttpRequest, *, create_session: bool = False) -> Visitor:
+    """The visitor behind a request; anonymous visitors get a session when ``create_session``."""
+    user = request.user if permissions.is_signed_in(request.user) else None
+    session_key = ""
+    if user is None and hasattr(request, "session"):
+        if request.session.session_key is None and create_session:
+            request.session.save()
+        session_key = request.session.session_key or ""
+    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    return Visitor(user=user, session_key=session_key, address=address)
+
+
+def _check_rate(visitor: Visitor) -> None:
+    for who in {visitor.key, f"ip:{visitor.address}"}:
+        key = f"kb:helpful-rate:{who}"
+        cache.add(key, 0, HELPFUL_RATE_WINDOW)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, HELPFUL_RATE_WINDOW)
+            count = 1
+        limit = HELPFUL_RATE_LIMIT if who == visitor.key else HELPFUL_RATE_LIMIT * 5
+        if count > limit:
+            raise RateLimited("You have sent a lot of feedback in a short time. Please try again later.")
+
+
+def _clean_comment(comment: str | None) -> str:
+    comment = markup.html_to_text(markup.clean_html(comment or ""))
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            f"Keep the comment under {COMMENT_MAX_LENGTH} characters (it has {len(comment)})."
+        )
+    return comment
+
+
+def _votes_for(visitor: Visitor, article: FaqArticlePage):
+    votes = HelpfulVote.objects.filter(article=article)
+    if visitor.user is not None:
+        return votes.filter(user=visitor.user)
+    if not visitor.session_key:
+        return votes.none()
+    return votes.filter(user__isnull=True, session_key=visitor.session_key)
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    vote: HelpfulVote
+    created: bool
+
+
+def article_vote_helpful(
+    *, article: FaqArticlePage, visitor: Visitor, helpful: bool, comment: str = ""
+) -> VoteResult:
+    """Record one visitor's "Was this helpful?" answer; a second vote changes nothing.
+
+    One vote per article per visitor (signed-in by user, anonymous by session, enforced by
+    unique constraints), rate-limited per visitor and per address. The article's counters move
+    with ``F()`` updates in the same transaction. A comment is kept only on "no".
+    """
+    if not article.live:
+        raise ValidationError("This article is not published.")
+    if visitor.user is None and not visitor.session_key:
+        raise ValidationError("Your browser did not keep a session: enable cookies to vote.")
+    comment = _clean_comment(comment) if not helpful else ""
+    existing = _votes_for(visitor, article).first()
+    if existing is not None:
+        return VoteResult(vote=existing, created=False)
+    _check_rate(visitor)
+    try:
+        with transaction.atomic():
+            vote = HelpfulVote.objects.create(
+                article=article,
+                user=visitor.user,
+                session_key="" if visitor.user is not None else visitor.session_key,
+                helpful=helpful,
+                comment=comment,
+            )
+            counter = "helpful_yes_count" if helpful else "helpful_no_count"
+            FaqArticlePage.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})
+    except IntegrityError:  # a concurrent request from the same visitor won
+        return VoteResult(vote=_votes_for(visitor, article).get(), created=False)
+    return VoteResult(vote=vote, created=True)
+
+
+def article_comment_helpful(*, article: FaqArticlePage, visitor: Visitor, comment: str) -> HelpfulVote:
+    """Add the optional "what was missing?" comment to the visitor's own "no" vote (once)."""
+    comment = _clean_comment(comment)
+    if not comment:
+        raise ValidationError("Write a few words, or just close this box.")
+    vote = _votes_for(visitor, article).first()
+    if vote is None:
+        raise ValidationError("Tell us whether the article helped first.")
+    if vote.helpful:
+        raise ValidationError("Comments are for articles that did not help.")
+    if vote.comment:
+        raise ValidationError("You already sent a comment on this article. Thank you!")
+    _check_rate(visitor)
+    HelpfulVote.objects.filter(pk=vote.pk, comment="").update(comment=comment)
+    vote.comment = comment
+    return vote
+
+
+def article_record_view(*, request: HttpRequest, article: FaqArticlePage) -> bool:
+    """Count a view once per visitor per article per hour (no session is created for it)."""
+    user = request.user if permissions.is_signed_in(request.user) else None
+    if user is not None:
+        who = f"u{user.pk}"
+    else:
+        session_key = getattr(getattr(request, "session", None), "session_key", None)
+        who = f"s{session_key}" if session_key else f"a{request.META.get('REMOTE_ADDR', '')}"
+    digest = hashlib.sha256(who.encode()).hexdigest()[:32]
+    if not cache.add(f"kb:view:{article.pk}:{digest}", 1, VIEW_WINDOW_SECONDS):
+        return False
+    FaqArticlePage.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+    return True
