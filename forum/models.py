@@ -102,7 +102,9 @@ class Topic(index.Indexed, models.Model):
     is_locked = models.BooleanField(default=False)
     is_hidden = models.BooleanField(default=False)
 
-    # Denormalised counters, moved only with F() updates.
+    # Denormalised counters, moved only with F() updates. reply_count counts the *visible*
+    # replies (not the question): post_create adds one, hiding a reply takes one off and
+    # unhiding puts it back (forum.services.moderation).
     reply_count = models.PositiveIntegerField(default=0)
     view_count = models.PositiveIntegerField(default=0)
     vote_count = models.IntegerField(default=0, help_text="Votes on the topic's replies.")

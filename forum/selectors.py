@@ -1,0 +1,279 @@
+"""Reads of the community that encode visibility. Views, feeds and the home page list topics and
+posts only through these, so hidden content never leaks through a list someone forgot to filter.
+
+Visibility rules (from ``forum.permissions``):
+
+* hidden topics are listed for moderators and staff only (marked hidden in the templates);
+* hidden posts are shown to moderators and staff (marked) and to their own author (marked),
+  to nobody else;
+* every query here has a fixed cost: a topic page costs the same number of queries with 2
+  replies or 2,000 (authors joined, events joined, counts read from denormalised columns).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+
+from forum import permissions
+from forum.models import Category, Post, Topic, TopicEvent
+
+SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "activity": ("Latest activity", ("-last_activity_at", "-id")),
+    "newest": ("Newest", ("-created_at", "-id")),
+    "metoo": ("Most \u201cme too\u201d", ("-metoo_count", "-last_activity_at", "-id")),
+    "votes": ("Most votes", ("-vote_count", "-last_activity_at", "-id")),
+}
+DEFAULT_SORT = "activity"
+
+
+# --- topics -------------------------------------------------------------------------------
+
+
+def visible_topics(user) -> QuerySet[Topic]:
+    """Topics ``user`` may see listed: hidden ones only for moderators and staff."""
+    topics = Topic.objects.all()
+    if not permissions.is_moderator(user):
+        topics = topics.filter(is_hidden=False)
+    return topics
+
+
+def unanswered_q() -> Q:
+    """No staff reply yet and no accepted answer."""
+    return Q(has_staff_reply=False, accepted_answer__isnull=True)
+
+
+@dataclass
+class TopicFilters:
+    """Cleaned list filters; anything unknown has already been dropped (see ``forum.forms``)."""
+
+    kind: str = ""
+    status: str = ""
+    category: Category | None = None
+    unanswered: bool = False
+    tag: str = ""
+    sort: str = DEFAULT_SORT
+    ignored: list[str] = field(default_factory=list)
+
+
+def topic_list(user, filters: TopicFilters | None = None) -> QuerySet[Topic]:
+    """The topic list for ``user`` with ``filters`` applied, rows ready to render: category,
+    author and tags fetched in bulk (a fixed number of queries per page)."""
+    filters = filters or TopicFilters()
+    topics = visible_topics(user)
+    if filters.kind:
+        topics = topics.filter(kind=filters.kind)
+    if filters.status:
+        topics = topics.filter(status=filters.status)
+    if filters.category is not None:
+        topics = topics.filter(category=filters.category)
+    if filters.unanswered:
+        topics = topics.filter(unanswered_q())
+    if filters.tag:
+        topics = topics.filter(tags__slug=filters.tag)
+    order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])[1]
+    return (
+        topics.select_related("category", "author")
+        .prefetch_related("tags")
+        .order_by(*order)
+    )
+
+
+def paginate(queryset, page_number: Any, per_page: int) -> Page:
+    """A page of ``queryset``; a missing, odd or out-of-range page number gives a real page."""
+    return Paginator(queryset, per_page).get_page(page_number)
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.order_by("order", "name")
+
+
+def category_by_slug(slug: str) -> Category | None:
+    return Category.objects.filter(slug=slug).first()
+
+
+def topic_for_page(pk: int) -> Topic | None:
+    """One topic with what its page header needs joined (the question and its author)."""
+    return (
+        Topic.objects.select_related(
+            "category",
+            "author",
+            "first_post",
+            "first_post__author",
+            "duplicate_of",
+            "official_answer",
+            "accepted_answer",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+# --- posts --------------------------------------------------------------------------------
+
+
+def visible_replies(user, topic: Topic) -> QuerySet[Post]:
+    """Replies of ``topic`` (not the question) that ``user`` may see, oldest first."""
+    replies = Post.objects.filter(topic=topic)
+    if topic.first_post_id:
+        replies = replies.exclude(pk=topic.first_post_id)
+    if not permissions.is_moderator(user):
+        if permissions.is_signed_in(user):
+            replies = replies.filter(Q(is_hidden=False) | Q(author=user))
+        else:
+            replies = replies.filter(is_hidden=False)
+    return replies.order_by("created_at", "id")
+
+
+def reply_page_number(user, post: Post) -> int:
+    """The page of the topic on which ``post`` appears for ``user`` (1 for the question)."""
+    topic = post.topic
+    if post.pk == topic.first_post_id:
+        return 1
+    before = (
+        visible_replies(user, topic)
+        .filter(Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, id__lt=post.pk))
+        .count()
+    )
+    return before // settings.FORUM_POSTS_PER_PAGE + 1
+
+
+def _attach(posts: list[Post], topic: Topic) -> None:
+    """Set the already-loaded topic on each post so permission checks cost no query."""
+    for post in posts:
+        post.topic = topic
+
+
+@dataclass
+class TopicPage:
+    topic: Topic
+    question: Post | None
+    answers: list[dict]  # [{"post": Post, "official": bool, "accepted": bool}]
+    page: Page
+    posts: list[Post]
+    events: list[TopicEvent]
+    duplicates: list[Topic]
+    extra: dict = field(default_factory=dict)
+
+
+def topic_page(user, topic: Topic, page_number: Any = 1) -> TopicPage:
+    """Everything the topic page shows, in a fixed number of queries.
+
+    The official and accepted answers come first (one card when one reply is both) unless
+    ``user`` may not see them (hidden); then one page of replies in order; then the timeline
+    and the topics marked as duplicates of this one.
+    """
+    question = topic.first_post
+    replies = visible_replies(user, topic).select_related("author")
+    page = paginate(replies, page_number, settings.FORUM_POSTS_PER_PAGE)
+    posts = list(page.object_list)
+
+    answer_ids = [pk for pk in (topic.official_answer_id, topic.accepted_answer_id) if pk]
+    by_id = {post.pk: post for post in posts}
+    missing = [pk for pk in answer_ids if pk not in by_id]
+    if missing:
+        for post in Post.objects.filter(pk__in=missing).select_related("author"):
+            by_id[post.pk] = post
+    answers: list[dict] = []
+    for pk in dict.fromkeys(answer_ids):
+        post = by_id.get(pk)
+        if post is None or not permissions.allowed(permissions.check_view_post, user, post):
+            continue
+        answers.append(
+            {
+                "post": post,
+                "official": pk == topic.official_answer_id,
+                "accepted": pk == topic.accepted_answer_id,
+            }
+        )
+    _attach([question] if question else [], topic)
+    _attach(posts, topic)
+    _attach([a["post"] for a in answers], topic)
+
+    events = list(
+        TopicEvent.objects.filter(topic=topic).select_related("actor", "other_topic").order_by("created_at", "id")
+    )
+    duplicates = list(visible_topics(user).filter(duplicate_of=topic).order_by("created_at", "id"))
+    return TopicPage(
+        topic=topic,
+        question=question,
+        answers=answers,
+        page=page,
+        posts=posts,
+        events=events,
+        duplicates=duplicates,
+    )
+
+
+def post_revisions(post: Post) -> QuerySet:
+    return post.revisions.select_related("editor").order_by("-created_at", "-id")
+
+
+# --- the home page ------------------------------------------------------------------------
+
+
+def home_sections(user, *, limit: int = 6) -> dict[str, list]:
+    """Recent topics, unanswered topics and the categories, for the home page (three queries)."""
+    topics = visible_topics(user).select_related("category")
+    return {
+        "recent_topics": list(topics.order_by("-last_activity_at", "-id")[:limit]),
+        "unanswered_topics": list(
+            topics.filter(unanswered_q())
+            .exclude(status__in=[Topic.Status.DUPLICATE, Topic.Status.CLOSED, Topic.Status.NOT_PLANNED])
+            .order_by("-created_at", "-id")[:limit]
+        ),
+        "categories": list(categories()),
+    }
+
+
+# --- reactions and moderation -------------------------------------------------------------
+
+
+def user_reaction_state(user, topic: Topic, posts) -> dict[str, Any]:
+    """What ``user`` already did on this topic page: ``metoo`` (bool), ``voted_post_ids`` and
+    ``flagged_post_ids`` (sets of ids among ``posts``). Three queries whatever the number of
+    posts; none for anonymous visitors."""
+    from forum.models import Flag, MeToo, Vote
+
+    state: dict[str, Any] = {"metoo": False, "voted_post_ids": set(), "flagged_post_ids": set()}
+    if not permissions.is_signed_in(user):
+        return state
+    ids = {post.pk for post in posts if post is not None}
+    state["metoo"] = MeToo.objects.filter(user=user, topic=topic).exists()
+    if ids:
+        state["voted_post_ids"] = set(
+            Vote.objects.filter(user=user, post_id__in=ids).values_list("post_id", flat=True)
+        )
+        state["flagged_post_ids"] = set(
+            Flag.objects.filter(reporter=user, post_id__in=ids).values_list("post_id", flat=True)
+        )
+    return state
+
+
+def moderation_queue() -> QuerySet[Post]:
+    """Posts with open flags, the longest-waiting first (by their oldest open flag), each with
+    ``open_flags`` (its open flags, oldest first, reporters joined) and ``first_flagged_at``.
+    Hidden posts and topics are included: moderators see everything. Fixed query count."""
+    from django.db.models import Min, Prefetch
+
+    from forum.models import Flag
+
+    open_flags = (
+        Flag.objects.filter(state=Flag.State.OPEN).select_related("reporter").order_by("created_at", "id")
+    )
+    return (
+        Post.objects.filter(flag_count__gt=0)
+        .annotate(first_flagged_at=Min("flags__created_at", filter=Q(flags__state=Flag.State.OPEN)))
+        .select_related("author", "topic", "topic__category")
+        .prefetch_related(Prefetch("flags", queryset=open_flags, to_attr="open_flags"))
+        .order_by("first_flagged_at", "id")
+    )
+
+
+def open_flag_total() -> int:
+    """How many posts wait in the moderation queue (for menu badges)."""
+    return Post.objects.filter(flag_count__gt=0).count()
