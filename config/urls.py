@@ -15,6 +15,7 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("u/", include("accounts.urls")),
     path("kb/", include("kb.urls")),
+    path("notifications/", include("notifications.urls")),
 ]
 
 if settings.DEBUG:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "forum",
     "kb",
     "search",
+    "notifications",
     # wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -318,6 +319,11 @@ FORUM_POSTS_PER_PAGE = env_int("FORUM_POSTS_PER_PAGE", 30)
 FORUM_FLAGS_TO_HIDE = env_int("FORUM_FLAGS_TO_HIDE", 3)
 FORUM_POST_RATE_LIMIT = env("FORUM_POST_RATE_LIMIT", "10/m")
 ACCEPT_REMINDER_DAYS = env_int("ACCEPT_REMINDER_DAYS", 3)
+# Notifications: inbox page size, mail retries, how long unsubscribe links stay valid.
+NOTIFICATIONS_PER_PAGE = env_int("NOTIFICATIONS_PER_PAGE", 20)
+NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5)
+NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = env_int("NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS", 90)
+AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,86 @@
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from PIL import Image, UnidentifiedImageError
+
+from accounts.services import AVATAR_FORMATS
+
+MAX_AVATAR_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        max_length=80,
+        required=False,
+        help_text="Shown beside your posts. Leave blank to use your username.",
+    )
+    bio = forms.CharField(
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="A line or two about you (300 characters at most). Shown on your profile as plain text.",
+    )
+    avatar = forms.FileField(
+        required=False,
+        help_text="A JPEG, PNG, GIF or WebP image. We crop it to a square.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+    )
+    remove_avatar = forms.BooleanField(required=False, label="Remove my picture and show my initials")
+
+    def clean_display_name(self) -> str:
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if name and not any(ch.isalnum() for ch in name):
+            raise forms.ValidationError("Use at least one letter or digit in your display name.")
+        return name
+
+    def clean_avatar(self):
+        upload = self.cleaned_data.get("avatar")
+        if not upload:
+            return None
+        limit = settings.AVATAR_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"That image is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}."
+            )
+        try:
+            with Image.open(upload) as image:
+                kind = image.format
+                width, height = image.size
+                if width * height > MAX_AVATAR_PIXELS:
+                    raise forms.ValidationError("That image has too many pixels; use a smaller one.")
+                image.verify()
+        except forms.ValidationError:
+            raise
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            raise forms.ValidationError(
+                "That file is not an image we can read. Use a JPEG, PNG, GIF or WebP."
+            ) from None
+        if kind not in AVATAR_FORMATS:
+            raise forms.ValidationError(
+                f"{kind or 'That'} images are not accepted. Use a JPEG, PNG, GIF or WebP."
+            )
+        upload.seek(0)
+        return upload
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label="I understand: my account goes for good; my posts stay, shown as from \u201ca deleted user\u201d.",
+        error_messages={"required": "Tick the box to confirm."},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

@@ -1,0 +1,114 @@
+"""Writes to a member's own account: profile edits, avatar, and deleting the account.
+
+Rules:
+
+* Only the member edits their own profile (``check_edit_profile``).
+* An avatar is a JPEG, PNG, GIF or WebP image no bigger than ``AVATAR_MAX_BYTES``; it is
+  re-encoded (which drops anything hidden in the file) and cut to a 256 px square.
+* Deleting an account needs the account's password. The member's posts and topics stay,
+  shown as from "a deleted user" (their author becomes NULL); their votes, "me too"s, follows,
+  open flags and notifications go, and the counters those moved are moved back. Superusers
+  cannot delete themselves here (someone must keep the keys).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from PIL import Image, ImageOps
+
+logger = logging.getLogger(__name__)
+
+AVATAR_SIZE = 256
+AVATAR_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
+
+
+def check_edit_profile(user, target) -> None:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise PermissionDenied("Sign in to edit your profile.")
+    if user.pk != target.pk:
+        raise PermissionDenied("You can only edit your own profile.")
+
+
+def check_delete_account(user, target) -> None:
+    check_edit_profile(user, target)
+    if target.is_superuser:
+        raise PermissionDenied("Administrator accounts cannot be deleted here; ask another administrator.")
+
+
+def avatar_process(upload) -> ContentFile:
+    """Re-encode an uploaded image as a square PNG/JPEG thumbnail (the caller validated it)."""
+    upload.seek(0)
+    with Image.open(upload) as image:
+        image = ImageOps.exif_transpose(image)
+        image = ImageOps.fit(image.convert("RGBA"), (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.convert("RGB").save(out, format="JPEG", quality=88)
+    return ContentFile(out.getvalue(), name="avatar.jpg")
+
+
+def profile_update(
+    *, user, actor, display_name: str, bio: str, avatar=None, remove_avatar: bool = False
+) -> None:
+    """Save ``user``'s display name, bio and avatar (``avatar`` an already validated upload)."""
+    check_edit_profile(actor, user)
+    old_avatar = user.avatar.name if user.avatar else ""
+    user.display_name = display_name.strip()
+    user.bio = bio.strip()
+    fields = ["display_name", "bio"]
+    if avatar is not None:
+        processed = avatar_process(avatar)
+        user.avatar.save(processed.name, processed, save=False)
+        fields.append("avatar")
+    elif remove_avatar and old_avatar:
+        user.avatar = ""
+        fields.append("avatar")
+    user.save(update_fields=fields)
+    if old_avatar and "avatar" in fields:
+        transaction.on_commit(lambda: _delete_file(user.avatar.storage, old_avatar))
+
+
+def _delete_file(storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except OSError:  # a missing file is not worth failing for
+        logger.warning("could not delete old avatar %s", name)
+
+
+def account_delete(*, user, actor) -> None:
+    """Delete ``user``'s account, keeping their posts (shown as from "a deleted user")."""
+    from forum.models import Flag, Follow, MeToo, Post, Topic, Vote
+
+    check_delete_account(actor, user)
+    avatar_name = user.avatar.name if user.avatar else ""
+    with transaction.atomic():
+        # Move back the counters the rows about to be deleted moved up.
+        Post.objects.filter(votes__user=user).update(vote_count=F("vote_count") - 1)
+        votes_per_topic = (
+            Vote.objects.filter(user=user, post__topic=OuterRef("pk"))
+            .values("post__topic")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        Topic.objects.filter(pk__in=Vote.objects.filter(user=user).values("post__topic")).update(
+            vote_count=F("vote_count") - Coalesce(Subquery(votes_per_topic), 0)
+        )
+        Topic.objects.filter(metoos__user=user).update(metoo_count=F("metoo_count") - 1)
+        Topic.objects.filter(follows__user=user, follower_count__gt=0).update(
+            follower_count=F("follower_count") - 1
+        )
+        open_flags = Flag.objects.filter(reporter=user, state=Flag.State.OPEN)
+        Post.objects.filter(flags__in=open_flags, flag_count__gt=0).update(flag_count=F("flag_count") - 1)
+        Vote.objects.filter(user=user).delete()
+        MeToo.objects.filter(user=user).delete()
+        Follow.objects.filter(user=user).delete()
+        user.delete()
+    if avatar_name:
+        transaction.on_commit(lambda: _delete_file(user.avatar.storage, avatar_name))

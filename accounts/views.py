@@ -1,0 +1,84 @@
+"""Public profiles, editing your own profile, and deleting your account."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts import roles, selectors, services
+from accounts.forms import DeleteAccountForm, ProfileForm
+from accounts.models import User
+
+PROFILE_POSTS_PER_PAGE = 15
+
+
+def _member(username: str) -> User:
+    return get_object_or_404(User, username=username, is_active=True)
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    member = _member(username)
+    page = Paginator(selectors.public_posts(member), PROFILE_POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "member": member,
+            "stats": selectors.profile_stats(member),
+            "is_staff_member": roles.is_staff_member(member),
+            "page_obj": page,
+            "posts": page.object_list,
+            "is_self": request.user.is_authenticated and request.user.pk == member.pk,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest, username: str) -> HttpResponse:
+    member = _member(username)
+    services.check_edit_profile(request.user, member)
+    initial = {"display_name": member.display_name, "bio": member.bio}
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(
+            user=member,
+            actor=request.user,
+            display_name=form.cleaned_data["display_name"],
+            bio=form.cleaned_data["bio"],
+            avatar=form.cleaned_data["avatar"],
+            remove_avatar=form.cleaned_data["remove_avatar"],
+        )
+        messages.success(request, "Your profile is saved.")
+        return redirect(member.get_absolute_url())
+    return render(
+        request,
+        "accounts/profile_edit.html",
+        {"member": member, "form": form, "max_avatar_bytes": settings.AVATAR_MAX_BYTES},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest, username: str) -> HttpResponse:
+    member = _member(username)
+    services.check_delete_account(request.user, member)
+    form = DeleteAccountForm(request.POST or None, user=member)
+    if request.method == "POST" and form.is_valid():
+        services.account_delete(user=member, actor=request.user)
+        logout(request)
+        messages.success(request, "Your account is deleted. Your posts remain, shown as from a deleted user.")
+        return redirect("/")
+    return render(
+        request,
+        "accounts/account_delete.html",
+        {"member": member, "form": form},
+        status=400 if form.errors else 200,
+    )
