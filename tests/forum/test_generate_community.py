@@ -1,0 +1,127 @@
+"""The synthetic community generator (benchmark data)."""
+
+import random
+from io import StringIO
+
+from django.core.management import CommandError, call_command
+
+import pytest
+
+from forum.importers.synthetic import RARE_WORD, CommunityGenerator, TextGenerator, replies_for
+from forum.models import Category, Post, Topic
+
+
+def generate(**kwargs):
+    kwargs.setdefault("log", lambda message: None)
+    return CommunityGenerator(**kwargs).run()
+
+
+@pytest.mark.django_db
+def test_generate_makes_topics_with_first_posts_and_consistent_counters():
+    stats = generate(topics=60, users=10, batch_size=100)
+
+    assert stats.topics == Topic.objects.count() == 60
+    assert stats.posts == Post.objects.count()
+    for topic in Topic.objects.all():
+        assert topic.first_post.topic_id == topic.pk
+        assert topic.reply_count == topic.posts.count() - 1
+        assert topic.vote_count == sum(p.vote_count for p in topic.posts.exclude(pk=topic.first_post_id))
+        assert topic.last_activity_at == topic.posts.order_by("-created_at").first().created_at
+        if topic.accepted_answer_id:
+            assert topic.accepted_answer.topic_id == topic.pk
+            assert topic.status == Topic.Status.ANSWERED
+    assert sum(c.topic_count for c in Category.objects.all()) == 60
+    assert not Post.objects.filter(html__contains="<script").exists()
+
+
+@pytest.mark.django_db
+def test_generate_has_a_200_reply_thread_and_the_rare_word_in_five_topics():
+    generate(topics=40, users=10)
+
+    assert Topic.objects.filter(reply_count=200).count() == 1
+    rare_topics = Post.objects.filter(text__contains=RARE_WORD).values("topic").distinct().count()
+    assert rare_topics == 5
+
+
+@pytest.mark.django_db
+def test_generate_is_deterministic_for_a_seed():
+    generate(topics=15, users=5, seed=7)
+    first = list(Topic.objects.order_by("external_id").values_list("title", "reply_count"))
+    Topic.objects.update(first_post=None)
+    Post.objects.all().delete()
+    Topic.objects.all().delete()
+
+    generate(topics=15, users=5, seed=7)
+
+    assert list(Topic.objects.order_by("external_id").values_list("title", "reply_count")) == first
+
+
+@pytest.mark.django_db
+def test_generate_members_are_placeholders_that_cannot_log_in():
+    generate(topics=5, users=5)
+
+    from accounts.models import User
+
+    members = User.objects.filter(username__startswith="gen-member-")
+    assert members.count() == 5
+    assert all(m.is_placeholder and not m.has_usable_password() for m in members)
+
+
+@pytest.mark.django_db
+def test_generate_refuses_a_database_with_a_generated_community():
+    generate(topics=3, users=3)
+
+    with pytest.raises(ValueError, match="already has a generated community"):
+        generate(topics=3, users=3)
+
+
+@pytest.mark.django_db
+def test_generate_queries_do_not_grow_per_topic(django_assert_max_num_queries):
+    with django_assert_max_num_queries(80):
+        generate(topics=30, users=5, batch_size=100_000)
+
+
+def test_replies_for_has_mean_eight():
+    rng = random.Random(1)
+    draws = [replies_for(rng) for _ in range(20000)]
+    assert 7.5 < sum(draws) / len(draws) < 8.5
+    assert max(draws) <= 60
+
+
+def test_text_generator_titles_read_like_questions():
+    text = TextGenerator(random.Random(3))
+    titles = [text.title(Topic.Kind.QUESTION) for _ in range(50)]
+    assert all(5 < len(t) <= 200 for t in titles)
+    assert any(t.endswith("?") for t in titles)
+
+
+@pytest.mark.django_db
+def test_generate_command_reports_rates_and_rebuilds_index_once(monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        "forum.management.commands.generate_community.call_command", lambda name, **kw: calls.append(name)
+    )
+    out = StringIO()
+
+    call_command("generate_community", "--topics", "20", "--users", "5", stdout=out)
+
+    assert "rows/s" in out.getvalue()
+    assert "topics/s" in out.getvalue()
+    assert calls == ["update_index"]
+
+
+@pytest.mark.django_db
+def test_generate_command_rejects_bad_input():
+    with pytest.raises(CommandError, match="--topics"):
+        call_command("generate_community", "--topics", "0", stdout=StringIO())
+    with pytest.raises(CommandError, match="--users"):
+        call_command("generate_community", "--topics", "5", "--users", "1", stdout=StringIO())
+    assert not Topic.objects.exists()
+
+
+@pytest.mark.django_db
+def test_generate_command_refuses_a_second_run():
+    call_command("generate_community", "--topics", "3", "--users", "3", "--no-index", stdout=StringIO())
+
+    with pytest.raises(CommandError, match="fresh database"):
+        call_command("generate_community", "--topics", "3", "--users", "3", "--no-index", stdout=StringIO())
