@@ -1,0 +1,93 @@
+// Me too, votes and reports without a page reload. Every form works without this script (it
+// posts and comes back with a message); with it, the form is sent with fetch and the count,
+// aria-pressed and the form's next state are updated in place.
+(function () {
+  "use strict";
+  if (window.communityReactions) return; // the include may load this file more than once
+  window.communityReactions = true;
+
+  function csrfToken(form) {
+    var field = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  function showError(form, message) {
+    var box = form.querySelector("[data-errors]");
+    if (!box) {
+      var container = form.closest(".reactions");
+      box = container ? container.querySelector(".reaction-error") : null;
+    }
+    if (!box) { window.alert(message); return; }
+    box.textContent = message;
+    box.hidden = false;
+  }
+
+  function clearError(form) {
+    var container = form.closest(".reactions") || form;
+    container.querySelectorAll(".reaction-error, [data-errors]").forEach(function (box) {
+      box.hidden = true;
+      box.textContent = "";
+    });
+  }
+
+  function applyToggle(form, data) {
+    var button = form.querySelector("button[type=submit]");
+    var count = form.querySelector("[data-count]");
+    var state = form.querySelector("[data-state]");
+    if (button) button.setAttribute("aria-pressed", data.active ? "true" : "false");
+    if (count && typeof data.count === "number") count.textContent = String(data.count);
+    if (state) state.value = data.active ? "off" : "on";
+  }
+
+  function applyFlag(form, data) {
+    var details = form.closest("details");
+    var done = document.createElement("span");
+    done.className = "flag-done muted small";
+    done.setAttribute("role", "status");
+    done.textContent = data.message || "Reported. Thank you.";
+    (details || form).replaceWith(done);
+  }
+
+  function submit(event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form.reaction-form[data-reaction]")) return;
+    event.preventDefault();
+    var kind = form.getAttribute("data-reaction");
+    var button = form.querySelector("button[type=submit]");
+    if (button && button.disabled) return;
+    if (button) button.disabled = true;
+    clearError(form);
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(form) }
+    })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          return { status: response.status, data: data };
+        });
+      })
+      .then(function (result) {
+        if (result.status === 401 && result.data.login_url) {
+          window.location.href = result.data.login_url;
+          return;
+        }
+        if (result.status >= 400) {
+          showError(form, result.data.error || "That didn't work. Please try again.");
+          return;
+        }
+        if (kind === "flag") applyFlag(form, result.data);
+        else applyToggle(form, result.data);
+      })
+      .catch(function () {
+        // Network trouble: fall back to an ordinary form submission.
+        form.submit();
+      })
+      .finally(function () {
+        if (button) button.disabled = false;
+      });
+  }
+
+  document.addEventListener("submit", submit);
+})();
