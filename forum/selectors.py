@@ -76,11 +76,7 @@ def topic_list(user, filters: TopicFilters | None = None) -> QuerySet[Topic]:
     if filters.tag:
         topics = topics.filter(tags__slug=filters.tag)
     order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])[1]
-    return (
-        topics.select_related("category", "author")
-        .prefetch_related("tags")
-        .order_by(*order)
-    )
+    return topics.select_related("category", "author").prefetch_related("tags").order_by(*order)
 
 
 def paginate(queryset, page_number: Any, per_page: int) -> Page:
@@ -195,7 +191,9 @@ def topic_page(user, topic: Topic, page_number: Any = 1) -> TopicPage:
     _attach([a["post"] for a in answers], topic)
 
     events = list(
-        TopicEvent.objects.filter(topic=topic).select_related("actor", "other_topic").order_by("created_at", "id")
+        TopicEvent.objects.filter(topic=topic)
+        .select_related("actor", "other_topic")
+        .order_by("created_at", "id")
     )
     duplicates = list(visible_topics(user).filter(duplicate_of=topic).order_by("created_at", "id"))
     return TopicPage(

@@ -82,7 +82,7 @@ def _send_after_commit(signal, **kwargs) -> None:
 
 
 def _parse_rate(rate: str) -> tuple[int, int]:
-    """"10/m" -> (10, 60); "5/30s", "100/h", "500/d" work too. A bad value disables the limit."""
+    """ "10/m" -> (10, 60); "5/30s", "100/h", "500/d" work too. A bad value disables the limit."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*", rate or "")
     if not match:
@@ -218,7 +218,11 @@ def post_edit(*, actor, post: Post, source: str, title: str | None = None) -> Po
             created_at=now,
         )
         Post.objects.filter(pk=post.pk).update(
-            source=source, html=rendered.html, text=rendered.text, edited_at=now, edit_count=F("edit_count") + 1
+            source=source,
+            html=rendered.html,
+            text=rendered.text,
+            edited_at=now,
+            edit_count=F("edit_count") + 1,
         )
         post.refresh_from_db(fields=["source", "html", "text", "edited_at", "edit_count"])
         if new_title is not None:

@@ -51,7 +51,9 @@ def validate_title(title: str) -> str:
     title = re.sub(r"\s+", " ", title or "").strip()
     if len(title) < TITLE_MIN_LENGTH:
         raise ValidationError(
-            {"title": f"Make the title at least {TITLE_MIN_LENGTH} characters: say what you need in a sentence."}
+            {
+                "title": f"Make the title at least {TITLE_MIN_LENGTH} characters: say what you need in a sentence."
+            }
         )
     if len(title) > TITLE_MAX_LENGTH:
         raise ValidationError(
@@ -73,7 +75,9 @@ def parse_tags(value: str | list[str] | None) -> list[str]:
         if not tag or tag in tags:
             continue
         if len(tag) > MAX_TAG_LENGTH:
-            raise ValidationError({"tags": f"Keep each tag under {MAX_TAG_LENGTH} characters (“{tag[:40]}…”)."})
+            raise ValidationError(
+                {"tags": f"Keep each tag under {MAX_TAG_LENGTH} characters (“{tag[:40]}…”)."}
+            )
         if not TAG_RE.match(tag) or not slugify(tag):
             raise ValidationError(
                 {"tags": f"“{tag[:40]}” is not a valid tag: use letters, digits, spaces and - . + #."}
@@ -186,7 +190,12 @@ def topic_set_status(*, actor, topic: Topic, status: str) -> Topic:
         if old != status:
             record_event(topic, actor, TopicEvent.Kind.STATUS, from_value=old, to_value=status)
             _send_after_commit(
-                events.status_changed, sender=Topic, topic=topic, actor=actor, old_status=old, new_status=status
+                events.status_changed,
+                sender=Topic,
+                topic=topic,
+                actor=actor,
+                old_status=old,
+                new_status=status,
             )
     topic.status, topic.status_set_by_staff = status, True
     return topic
@@ -205,7 +214,9 @@ def topic_mark_duplicate(*, actor, topic: Topic, original: Topic) -> Topic:
         raise ValidationError({"original": "That topic is hidden: choose a visible topic."})
     if Topic.objects.filter(duplicate_of=topic).exists():
         raise ValidationError(
-            {"original": "Other topics are marked as duplicates of this one: mark those against the original first."}
+            {
+                "original": "Other topics are marked as duplicates of this one: mark those against the original first."
+            }
         )
     with transaction.atomic():
         fresh = Topic.objects.select_for_update().get(pk=topic.pk)
@@ -244,7 +255,9 @@ def topic_unmark_duplicate(*, actor, topic: Topic) -> Topic:
         if not fresh.duplicate_of_id:
             return topic
         new_status = Topic.Status.ANSWERED if fresh.has_answer else Topic.Status.OPEN
-        Topic.objects.filter(pk=topic.pk).update(duplicate_of=None, status=new_status, status_set_by_staff=False)
+        Topic.objects.filter(pk=topic.pk).update(
+            duplicate_of=None, status=new_status, status_set_by_staff=False
+        )
         record_event(
             topic,
             actor,
@@ -297,7 +310,9 @@ def topic_move(*, actor, topic: Topic, category: Category) -> Topic:
         Topic.objects.filter(pk=topic.pk).update(category=category)
         Category.objects.filter(pk=old.pk, topic_count__gt=0).update(topic_count=F("topic_count") - 1)
         Category.objects.filter(pk=category.pk).update(topic_count=F("topic_count") + 1)
-        record_event(topic, actor, TopicEvent.Kind.MOVED, from_value=old.name[:64], to_value=category.name[:64])
+        record_event(
+            topic, actor, TopicEvent.Kind.MOVED, from_value=old.name[:64], to_value=category.name[:64]
+        )
         transaction.on_commit(lambda: index.insert_or_update_object(Topic.objects.get(pk=topic.pk)))
     topic.category = category
     return topic

@@ -22,7 +22,9 @@ def _capture(signal, uid):
     return received
 
 
-def test_post_create_moves_counters_follows_and_sends_reply_created(topic, django_capture_on_commit_callbacks):
+def test_post_create_moves_counters_follows_and_sends_reply_created(
+    topic, django_capture_on_commit_callbacks
+):
     replier = UserFactory()
     received = _capture(events.reply_created, "p1")
     try:
@@ -52,7 +54,9 @@ def test_post_create_sends_mentions_without_the_author(topic, customer, django_c
     received = _capture(events.post_mentions, "p2")
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            post_services.post_create(author=replier, topic=topic, source="@dana @casey @robin @ghost see above")
+            post_services.post_create(
+                author=replier, topic=topic, source="@dana @casey @robin @ghost see above"
+            )
     finally:
         events.post_mentions.disconnect(dispatch_uid="p2")
     assert received[0]["mentioned"] == {"dana", "casey"}
@@ -85,19 +89,25 @@ def test_post_edit_keeps_a_revision_and_updates_html(topic, customer):
     assert post.source == "New **text**" and "<strong>text</strong>" in post.html
     assert post.edit_count == 1 and post.edited_at is not None
     revision = PostRevision.objects.get(post=post)
-    assert revision.source_before == "Old text" and revision.editor == customer and revision.title_before == ""
+    assert (
+        revision.source_before == "Old text" and revision.editor == customer and revision.title_before == ""
+    )
 
 
 def test_post_edit_of_the_question_can_change_the_title(topic, customer):
     question = topic.first_post
-    post_services.post_edit(actor=customer, post=question, source=question.source, title="A much better title here")
+    post_services.post_edit(
+        actor=customer, post=question, source=question.source, title="A much better title here"
+    )
     topic.refresh_from_db()
     assert topic.title == "A much better title here" and topic.slug == "a-much-better-title-here"
     assert PostRevision.objects.get().title_before == "Why does the mobile app log me out?"
 
 
 def test_post_edit_without_changes_keeps_no_revision(topic, customer):
-    post_services.post_edit(actor=customer, post=topic.first_post, source=topic.first_post.source, title=topic.title)
+    post_services.post_edit(
+        actor=customer, post=topic.first_post, source=topic.first_post.source, title=topic.title
+    )
     assert not PostRevision.objects.exists()
 
 
@@ -112,7 +122,9 @@ def test_post_edit_by_staff_allowed_by_others_refused(topic, customer, staff):
     assert post.source == "Edited by staff" and post.revisions.count() == 1
 
 
-def test_post_mark_official_moves_status_records_events_and_signals(topic, staff, django_capture_on_commit_callbacks):
+def test_post_mark_official_moves_status_records_events_and_signals(
+    topic, staff, django_capture_on_commit_callbacks
+):
     reply = post_services.post_create(author=staff, topic=topic, source="Update the app to 5.2.")
     marked = _capture(events.official_answer_changed, "p3")
     status = _capture(events.status_changed, "p4")

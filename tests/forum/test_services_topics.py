@@ -28,7 +28,9 @@ def _ask(author, category=None, **kwargs):
     return topic_services.topic_create(**values)
 
 
-def test_topic_create_writes_topic_question_tags_counter_and_follow(customer, category, django_capture_on_commit_callbacks):
+def test_topic_create_writes_topic_question_tags_counter_and_follow(
+    customer, category, django_capture_on_commit_callbacks
+):
     received = []
     events.topic_created.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="t1")
     try:
@@ -105,7 +107,9 @@ def test_recent_identical_topic_finds_a_double_submit_only(customer, category):
     assert topic_services.recent_identical_topic(author=other, title=topic.title, source=BODY) is None
 
 
-def test_topic_set_status_by_staff_records_event_and_takes_manual_control(staff, django_capture_on_commit_callbacks):
+def test_topic_set_status_by_staff_records_event_and_takes_manual_control(
+    staff, django_capture_on_commit_callbacks
+):
     topic = TopicFactory()
     received = []
     events.status_changed.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="t3")
@@ -117,7 +121,12 @@ def test_topic_set_status_by_staff_records_event_and_takes_manual_control(staff,
     topic.refresh_from_db()
     assert topic.status == Topic.Status.IN_PROGRESS and topic.status_set_by_staff
     event = TopicEvent.objects.get(topic=topic)
-    assert (event.kind, event.actor, event.from_value, event.to_value) == ("status", staff, "open", "in_progress")
+    assert (event.kind, event.actor, event.from_value, event.to_value) == (
+        "status",
+        staff,
+        "open",
+        "in_progress",
+    )
     assert received[0]["old_status"] == "open" and received[0]["new_status"] == "in_progress"
 
 
