@@ -317,6 +317,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 FORUM_TOPICS_PER_PAGE = env_int("FORUM_TOPICS_PER_PAGE", 25)
 FORUM_POSTS_PER_PAGE = env_int("FORUM_POSTS_PER_PAGE", 30)
 FORUM_FLAGS_TO_HIDE = env_int("FORUM_FLAGS_TO_HIDE", 3)
+# Topic views: once per visitor per window (seconds); buffered in the cache and written to the
+# database when this many are waiting (or by `manage.py flush_view_counts`).
+FORUM_VIEW_WINDOW = env_int("FORUM_VIEW_WINDOW", 3600)
+FORUM_VIEW_FLUSH_THRESHOLD = env_int("FORUM_VIEW_FLUSH_THRESHOLD", 100)
 FORUM_POST_RATE_LIMIT = env("FORUM_POST_RATE_LIMIT", "10/m")
 ACCEPT_REMINDER_DAYS = env_int("ACCEPT_REMINDER_DAYS", 3)
 # Notifications: inbox page size, mail retries, how long unsubscribe links stay valid.
