@@ -229,11 +229,15 @@ class FaqArticlePage(Page):
     COUNTER_FIELDS = ("view_count", "helpful_yes_count", "helpful_no_count")
 
     def with_content_json(self, content):
-        """A revision carries the counters as they were when it was saved; keep the live ones,
-        so that publishing (or previewing) an older draft never rolls back votes and views."""
+        """A revision carries the counters as they were when it was saved; take the current ones
+        from the database, so that publishing (or previewing) a draft never rolls back votes
+        and views counted since."""
         obj = super().with_content_json(content)
+        current = None
+        if self.pk:
+            current = FaqArticlePage.objects.filter(pk=self.pk).values(*self.COUNTER_FIELDS).first()
         for field in self.COUNTER_FIELDS:
-            setattr(obj, field, getattr(self, field))
+            setattr(obj, field, current[field] if current else getattr(self, field))
         return obj
 
     def tag_names(self) -> str:

@@ -1,0 +1,100 @@
+from django.template import Context, Template
+from django.test import RequestFactory
+
+import pytest
+
+from forum import events
+from forum.models import Topic, TopicEvent
+from kb.services import topic_promote_to_faq
+
+
+def _render_banner(topic, user=None) -> str:
+    from django.contrib.auth.models import AnonymousUser
+
+    request = RequestFactory().get("/")
+    request.user = user or AnonymousUser()
+    template = Template('{% include "kb/includes/topic_faq_banner.html" %}')
+    return template.render(Context({"topic": topic, "request": request}))
+
+
+@pytest.fixture
+def draft(editor, section, answered_topic):
+    return topic_promote_to_faq(actor=editor, topic=answered_topic, section=section).article
+
+
+@pytest.mark.django_db
+def test_draft_article_shows_no_banner_on_the_topic(draft, answered_topic):
+    answered_topic.refresh_from_db()
+    assert "answered in our FAQ" not in _render_banner(answered_topic)
+
+
+@pytest.mark.django_db
+def test_publishing_shows_the_banner_and_solves_the_topic(
+    editor, draft, answered_topic, django_capture_on_commit_callbacks
+):
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append(kwargs)
+
+    events.status_changed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            draft.save_revision(user=editor).publish(user=editor)
+    finally:
+        events.status_changed.disconnect(receiver)
+    topic = Topic.objects.get(pk=answered_topic.pk)
+    html = _render_banner(topic)
+    assert "This is answered in our FAQ" in html and f'href="{draft.url}"' in html
+    assert topic.status == Topic.Status.SOLVED
+    event = TopicEvent.objects.get(topic=topic, kind=TopicEvent.Kind.STATUS)
+    assert (event.from_value, event.to_value, event.actor) == ("open", "solved", editor)
+    assert received and received[0]["new_status"] == "solved" and received[0]["old_status"] == "open"
+
+
+@pytest.mark.django_db
+def test_publishing_keeps_a_status_staff_chose(editor, draft, answered_topic):
+    Topic.objects.filter(pk=answered_topic.pk).update(
+        status=Topic.Status.IN_PROGRESS, status_set_by_staff=True
+    )
+    draft.save_revision(user=editor).publish(user=editor)
+    topic = Topic.objects.get(pk=answered_topic.pk)
+    assert topic.status == Topic.Status.IN_PROGRESS
+    assert not TopicEvent.objects.filter(topic=topic, kind=TopicEvent.Kind.STATUS).exists()
+    assert "answered in our FAQ" in _render_banner(topic)
+
+
+@pytest.mark.django_db
+def test_republishing_records_the_status_change_once(editor, draft, answered_topic):
+    draft.save_revision(user=editor).publish(user=editor)
+    draft.save_revision(user=editor).publish(user=editor)
+    assert TopicEvent.objects.filter(topic=answered_topic, kind=TopicEvent.Kind.STATUS).count() == 1
+
+
+@pytest.mark.django_db
+def test_published_article_links_back_to_the_discussion(client, editor, draft, answered_topic):
+    draft.save_revision(user=editor).publish(user=editor)
+    html = client.get(draft.url).content.decode()
+    assert "From a community discussion" in html
+    assert answered_topic.get_absolute_url() in html
+
+
+@pytest.mark.django_db
+def test_article_hides_the_back_link_when_the_topic_is_hidden(client, editor, draft, answered_topic):
+    draft.save_revision(user=editor).publish(user=editor)
+    Topic.objects.filter(pk=answered_topic.pk).update(is_hidden=True)
+    assert "From a community discussion" not in client.get(draft.url).content.decode()
+
+
+@pytest.mark.django_db
+def test_unpublishing_removes_the_banner(editor, draft, answered_topic):
+    draft.save_revision(user=editor).publish(user=editor)
+    draft.refresh_from_db()
+    draft.unpublish()
+    topic = Topic.objects.get(pk=answered_topic.pk)
+    assert "answered in our FAQ" not in _render_banner(topic)
+
+
+@pytest.mark.django_db
+def test_article_written_by_hand_publishes_without_touching_topics(article):
+    assert not TopicEvent.objects.exists()
