@@ -179,16 +179,16 @@ def responsiveness(*, days: int, now: datetime | None = None) -> list[CategoryFi
 
 
 def format_duration(value: timedelta | None) -> str:
-    """``3d 4h``, ``5h 12m``, ``14m``, or an em dash when there is nothing to show."""
+    """``3d 4h``, ``5h 12m``, ``2h``, ``14m``, or an em dash when there is nothing to show."""
     if value is None:
         return "\u2014"
     minutes = int(value.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days}d {hours}h"
+        return f"{days}d {hours}h" if hours else f"{days}d"
     if hours:
-        return f"{hours}h {minutes}m"
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
     return f"{minutes}m"
 
 

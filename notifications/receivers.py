@@ -16,10 +16,12 @@ inactive accounts, and keeps one notification per person per event.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models.functions import Lower
 from django.dispatch import receiver
+from django.utils import timezone
 
 from forum import events
 from forum.models import Follow, Topic
@@ -28,6 +30,7 @@ from notifications.services import notify
 
 logger = logging.getLogger(__name__)
 Kind = Notification.Kind
+SAME_ACTION_WINDOW = timedelta(minutes=2)
 
 
 def _followers(*, topic=None, category=None) -> list:
@@ -129,6 +132,16 @@ def on_status_changed(sender, *, topic, actor=None, old_status="", new_status=""
     if topic.author_id:
         recipients[topic.author] = Kind.STATUS
     _add(recipients, _followers(topic=topic), Kind.STATUS)
+    # Marking an answer moves the status too (one action, two events): whoever was just told
+    # of the answer is not told again that the topic is now answered.
+    told = set(
+        Notification.objects.filter(
+            topic=topic,
+            kind__in=[Kind.OFFICIAL, Kind.ACCEPTED],
+            created_at__gte=timezone.now() - SAME_ACTION_WINDOW,
+        ).values_list("recipient_id", flat=True)
+    )
+    recipients = {user: kind for user, kind in recipients.items() if user.pk not in told}
     label = dict(Topic.Status.choices).get(new_status, new_status)
     return notify(recipients=recipients, topic=topic, actor=actor, detail=str(label))
 

@@ -157,3 +157,41 @@ def test_percentiles_match_reference_and_postgresql_percentile_cont():
                     [p, cat.pk],
                 )
                 assert abs(cursor.fetchone()[0] - got) < timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, "\u2014"),
+        (timedelta(minutes=14, seconds=50), "14m"),
+        (timedelta(hours=2), "2h"),
+        (timedelta(hours=5, minutes=12), "5h 12m"),
+        (timedelta(days=3, hours=4, minutes=59), "3d 4h"),
+        (timedelta(days=2), "2d"),
+    ],
+)
+def test_format_duration(value, text):
+    assert responsiveness.format_duration(value) == text
+
+
+@pytest.mark.django_db
+def test_admin_report_is_for_staff_and_editors_only(client, staff, editor, moderator, customer):
+    make_topic(CategoryFactory(name="Billing"), first_reply_hours=2, answer_hours=3)
+    waiting = make_topic(CategoryFactory(name="Mobile"), age_days=2)
+    url = "/admin/responsiveness/"
+    for user in (staff, editor):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200, user
+        content = response.content.decode()
+        assert "Last 7 days" in content and "Last 30 days" in content and waiting.title in content
+        assert "2h" in content and "Responsiveness" in content
+    # Wagtail turns a refusal inside the admin into a redirect to the dashboard with a message.
+    client.force_login(moderator)
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert "Responsiveness" not in client.get("/admin/").content.decode()  # no menu item either
+    client.force_login(customer)  # no admin access at all
+    assert "/admin/login/" in client.get(url)["Location"]
+    client.logout()
+    assert "/admin/login/" in client.get(url)["Location"]

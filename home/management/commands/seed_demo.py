@@ -14,6 +14,7 @@ SEEDERS = [
     "accounts.demo",
     "home.demo",
     "kb.demo",
+    "notifications.demo",
 ]
 
 
