@@ -98,8 +98,12 @@ def post_resolve_flags(*, user, post: Post, uphold: bool) -> int:
             state=Flag.State.UPHELD if uphold else Flag.State.DISMISSED, resolved_by=user, resolved_at=now
         )
         if closed:
-            Post.objects.filter(pk=post.pk).update(flag_count=F("flag_count") - closed)
-            Topic.objects.filter(pk=post.topic_id).update(flag_count=F("flag_count") - closed)
+            Post.objects.filter(pk=post.pk, flag_count__gte=closed).update(
+                flag_count=F("flag_count") - closed
+            )
+            Topic.objects.filter(pk=post.topic_id, flag_count__gte=closed).update(
+                flag_count=F("flag_count") - closed
+            )
         post.refresh_from_db()
         if uphold:
             if not post.is_hidden:
@@ -120,8 +124,10 @@ def flag_resolve(*, user, flag: Flag, uphold: bool) -> None:
             resolved_at=timezone.now(),
         )
         if closed:
-            Post.objects.filter(pk=flag.post_id).update(flag_count=F("flag_count") - 1)
-            Topic.objects.filter(pk=flag.post.topic_id).update(flag_count=F("flag_count") - 1)
+            Post.objects.filter(pk=flag.post_id, flag_count__gt=0).update(flag_count=F("flag_count") - 1)
+            Topic.objects.filter(pk=flag.post.topic_id, flag_count__gt=0).update(
+                flag_count=F("flag_count") - 1
+            )
     flag.refresh_from_db()
 
 
@@ -141,7 +147,8 @@ def _hide_post(*, post: Post, actor, reason: str) -> bool:
     if topic.first_post_id == post.pk:
         _hide_topic(topic=topic, actor=actor, reason=reason)
     elif changed:
-        Topic.objects.filter(pk=topic.pk).update(reply_count=F("reply_count") - 1)
+        # The guard keeps a counter that was already off (imported data) from going negative.
+        Topic.objects.filter(pk=topic.pk, reply_count__gt=0).update(reply_count=F("reply_count") - 1)
         _reindex_topic(topic.pk)
     return bool(changed)
 
@@ -162,7 +169,9 @@ def _unhide_post(*, post: Post, actor) -> bool:
 def _hide_topic(*, topic: Topic, actor, reason: str) -> bool:
     changed = Topic.objects.filter(pk=topic.pk, is_hidden=False).update(is_hidden=True)
     if changed:
-        Category.objects.filter(pk=topic.category_id).update(topic_count=F("topic_count") - 1)
+        Category.objects.filter(pk=topic.category_id, topic_count__gt=0).update(
+            topic_count=F("topic_count") - 1
+        )
         TopicEvent.objects.create(topic=topic, actor=actor, kind=TopicEvent.Kind.HIDDEN, to_value=reason[:64])
         _reindex_topic(topic.pk)
     return bool(changed)
