@@ -192,7 +192,7 @@ class FaqArticlePage(Page):
     ]
 
     content_panels = [
-        FieldPanel("title", heading="Question"),
+        FieldPanel("title", heading="Question", help_text="The question, in the words a customer would use."),
         FieldPanel("summary"),
         FieldPanel("question_context"),
         FieldPanel("answer"),

@@ -48,7 +48,10 @@
           heading.id = title ? title.id : "";
           heading.textContent = "Thanks for your feedback!";
           widget.insertBefore(heading, voteForm);
-          say(result.ask_comment ? "Sorry it didn't help. What was missing?" : result.message, false);
+          var text = result.message;
+          if (result.ask_comment) text = "Sorry it didn't help. What was missing?";
+          else if (result.created) text = result.helpful ? "Glad it helped." : "We'll use it to improve this article.";
+          say(text, false);
           if (result.ask_comment && commentForm) {
             commentForm.hidden = false;
             var textarea = commentForm.querySelector("textarea");

@@ -1,0 +1,108 @@
+"""An editor turns a community answer into an FAQ article; a customer then finds it."""
+
+import os
+import re
+
+import pytest
+
+from forum.models import Topic
+from kb.models import FaqArticlePage, FaqIndexPage, FaqSectionPage
+from tests.factories import CategoryFactory, PostFactory, TopicFactory, UserFactory, editor_user, staff_user
+
+SHOTS = os.environ.get("KB_SHOTS_DIR")
+
+
+def _shot(page, name):
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def community(db):
+    """A FAQ section and an answered community topic, the kind the demo has."""
+    category = CategoryFactory(name="Billing", slug="billing")
+    index = FaqIndexPage.objects.get()
+    section = FaqSectionPage(title="Billing and plans", slug="billing", category=category)
+    index.add_child(instance=section)
+    section.save_revision().publish()
+    topic = TopicFactory(
+        title="Can I switch from monthly to yearly billing?",
+        category=category,
+        body="I pay monthly. Can I move to **yearly** billing without losing my data?",
+        view_count=420,
+        metoo_count=9,
+        popularity=42.0,
+    )
+    answer = PostFactory(
+        topic=topic,
+        author=staff_user(username="support"),
+        is_official=True,
+        source="Yes. Open **Billing → Plan**, choose *Yearly* and confirm.\n\n<script>alert('x')</script>",
+    )
+    Topic.objects.filter(pk=topic.pk).update(official_answer=answer, reply_count=1)
+    return topic
+
+
+@pytest.mark.django_db(transaction=True)
+def test_editor_promotes_a_topic_and_a_customer_finds_the_article(page, login, community):
+    editor = editor_user(username="eddie")
+    login(editor)
+
+    # The candidates report lists the topic; promote it.
+    page.goto("/admin/faq/candidates/")
+    row = page.locator("tr", has_text="Can I switch from monthly to yearly billing?")
+    _shot(page, "admin-candidates")
+    row.get_by_role("link", name="Promote to FAQ").click()
+    page.wait_for_url(re.compile(r"/admin/faq/promote/\d+/"))
+    assert page.locator("select[name=section] option:checked").inner_text() == "Billing and plans"
+    page.get_by_role("button", name="Create draft article").click()
+    page.wait_for_url(re.compile(r"/admin/pages/\d+/edit/"))
+
+    article = FaqArticlePage.objects.get(source_topic=community)
+    assert not article.live
+    assert "<script" not in article.answer
+
+    # Edit the summary and publish from the editor.
+    summary = page.locator("input[name=summary]")
+    summary.fill("Yes: choose Yearly under Billing → Plan; the change is prorated.")
+    page.locator(".footer .w-dropdown__toggle, footer .w-dropdown__toggle").first.click()
+    page.locator("button[name=action-publish]").click()
+    page.wait_for_url(re.compile(r"/admin/pages/\d+/"))
+    article.refresh_from_db()
+    assert article.live and article.summary.startswith("Yes: choose Yearly")
+    assert Topic.objects.get(pk=community.pk).status == Topic.Status.SOLVED
+
+    # A customer finds it in the FAQ...
+    page.context.clear_cookies()
+    login(UserFactory(username="casey"))
+    page.goto("/faq/")
+    page.get_by_role("link", name="Billing and plans").first.click()
+    page.get_by_role("link", name="Can I switch from monthly to yearly billing?").click()
+    assert page.url.endswith(article.url)
+    assert page.get_by_role("heading", level=1).inner_text() == "Can I switch from monthly to yearly billing?"
+    assert page.get_by_text("From a community discussion").is_visible()
+    _shot(page, "article-published")
+
+    # ...votes on it (in place, with JavaScript)...
+    page.get_by_role("button", name="Yes").click()
+    page.get_by_role("heading", name="Thanks for your feedback!").wait_for()
+    assert page.get_by_text("Glad it helped.").is_visible()
+    assert FaqArticlePage.objects.get(pk=article.pk).helpful_yes_count == 1
+
+    # ...sees the banner on the topic...
+    page.goto(community.get_absolute_url())
+    banner = page.locator(".faq-banner")
+    assert "This is answered in our FAQ" in banner.inner_text()
+    banner.get_by_role("link").click()
+    assert page.url.endswith(article.url)
+
+    # ...and finds it from search, above the community topic.
+    page.goto("/search/?q=yearly+billing")
+    results = page.locator("main a[href]")
+    hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+    assert article.url in hrefs
+    topic_links = [h for h in hrefs if h and h.startswith(f"/community/t/{community.pk}/")]
+    assert topic_links, "the community topic is found too"
+    assert hrefs.index(article.url) < hrefs.index(topic_links[0])
+    _shot(page, "search")
