@@ -17,12 +17,15 @@ from collections import OrderedDict
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.templatetags.accounts_tags import author_name
+from forum import permissions
 from notifications.models import Notification, NotificationSettings
+from notifications.selectors import visible_to
 from notifications.tokens import make_unsubscribe_token
 
 logger = logging.getLogger(__name__)
@@ -41,14 +44,26 @@ def unsubscribe_url(*, user, event_type: str | None) -> str:
     return absolute(reverse("notifications:unsubscribe", kwargs={"token": token}))
 
 
+TOPIC_NOUNS = {"question": "question", "problem": "problem report", "idea": "idea", "praise": "post"}
+
+
+def can_see(notification: Notification) -> bool:
+    """The recipient may still see what the notification is about (it may have been hidden)."""
+    user, post = notification.recipient, notification.post
+    return permissions.allowed(permissions.check_view_topic, user, notification.topic) and (
+        post is None or permissions.allowed(permissions.check_view_post, user, post)
+    )
+
+
 def summary(notification: Notification) -> str:
     """One line saying what happened, for the inbox and for mail (plain text)."""
     n = notification
     who = author_name(n.actor) if n.actor_id else "Someone"
     title = f"\u201c{n.topic.title}\u201d"
     yours = n.post_id is not None and n.post is not None and n.post.author_id == n.recipient_id
+    what = TOPIC_NOUNS.get(n.topic.kind, "topic")
     if n.kind == Kind.ANSWER:
-        return f"{who} replied to your question {title}"
+        return f"{who} replied to your {what} {title}"
     if n.kind == Kind.OFFICIAL:
         if yours:
             return f"Your reply on {title} was marked as the official answer"
@@ -56,7 +71,7 @@ def summary(notification: Notification) -> str:
     if n.kind == Kind.ACCEPTED:
         if yours:
             return f"Your reply on {title} was accepted as the answer"
-        return f"{who} accepted an answer on your question {title}"
+        return f"{who} accepted an answer on your {what} {title}"
     if n.kind == Kind.REPLY:
         return f"{who} replied to {title}"
     if n.kind == Kind.NEW_TOPIC:
@@ -66,7 +81,7 @@ def summary(notification: Notification) -> str:
     if n.kind == Kind.MENTION:
         return f"{who} mentioned you in {title}"
     if n.kind == Kind.PROMOTED:
-        return f"Your question {title} is now in the FAQ"
+        return f"Your {what} {title} is now in the FAQ"
     if n.kind == Kind.REMINDER:
         return f"Did a reply answer {title}? Accept it so the next person finds it"
     return f"News on {title}"
@@ -140,7 +155,7 @@ def send_notification_email(notification_id: int) -> str:
         if notification is None:
             return "skipped"
         user = notification.recipient
-        if not user.email or not user.is_active or user.is_banned:
+        if not user.email or not user.is_active or user.is_banned or not can_see(notification):
             notification.email_state = EmailState.SKIPPED
             notification.save(update_fields=["email_state"])
             return "skipped"
@@ -194,7 +209,9 @@ def send_digest(user) -> str:
     with transaction.atomic():
         state, _ = NotificationSettings.objects.select_for_update().get_or_create(user=user)
         waiting = Notification.objects.filter(recipient=user, email_state=EmailState.DIGEST)
-        waiting.filter(read_at__isnull=False).update(email_state=EmailState.SKIPPED)
+        # Already read in the inbox, or about content hidden since: not mailed.
+        visible = visible_to(waiting, user).values("pk")
+        waiting.filter(Q(read_at__isnull=False) | ~Q(pk__in=visible)).update(email_state=EmailState.SKIPPED)
         notifications = list(
             waiting.filter(read_at__isnull=True)
             .select_related("actor", "topic", "topic__category", "post", "recipient")

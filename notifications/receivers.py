@@ -96,7 +96,8 @@ def on_topic_created(sender, *, topic, actor=None, **kwargs):
         topic=topic,
         post=topic.first_post,
         actor=actor,
-        dedupe_key=f"topic:{topic.pk}",
+        # The same key as the question's mentions: a follower mentioned in it hears once.
+        dedupe_key=f"post:{topic.first_post_id}" if topic.first_post_id else f"topic:{topic.pk}",
     )
 
 

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from forum import permissions
 from notifications.models import Notification
+
+
+def visible_to(qs: QuerySet[Notification], user) -> QuerySet[Notification]:
+    """Leave out notifications about content hidden since they were made, unless ``user`` may
+    still see it (its author, moderators and staff): the same rule as
+    ``forum.permissions.check_view_topic`` / ``check_view_post``, as a filter."""
+    if permissions.is_moderator(user):
+        return qs
+    return qs.filter(Q(topic__is_hidden=False) | Q(topic__author=user)).filter(
+        Q(post__isnull=True) | Q(post__is_hidden=False) | Q(post__author=user)
+    )
 
 
 def inbox(*, user, unread_only: bool = False) -> QuerySet[Notification]:
     """``user``'s notifications, newest first, with what the inbox shows joined in."""
-    qs = Notification.objects.filter(recipient=user).select_related(
+    qs = visible_to(Notification.objects.filter(recipient=user), user).select_related(
         "actor", "topic", "topic__category", "post"
     )
     if unread_only:
@@ -23,7 +35,7 @@ def unread_count(request) -> int:
     if cached is None:
         user = request.user
         cached = (
-            Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+            visible_to(Notification.objects.filter(recipient=user, read_at__isnull=True), user).count()
             if user.is_authenticated
             else 0
         )

@@ -211,6 +211,16 @@ def notifications_mark_all_read(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
+def notifications_mark_topic_read(*, user, topic) -> int:
+    """Mark ``user``'s unread notifications about ``topic`` read (call it when they open the
+    topic); one UPDATE, nothing for anonymous visitors. Returns how many changed."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=user, topic=topic, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 # --- reminders to accept ------------------------------------------------------------------
 
 

@@ -20,6 +20,11 @@ FAILING = "tests.notifications.helpers.FailingEmailBackend"
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
+def queued():
+    """Tasks of this app waiting in the dummy queue (other apps enqueue their own)."""
+    return [r for r in task_backends["default"].results if r.task.module_path.startswith("notifications.")]
+
+
 def test_reply_enqueues_the_mail_task_after_commit_and_sends_nothing_itself(
     settings, topic, asker, django_capture_on_commit_callbacks
 ):
@@ -27,8 +32,7 @@ def test_reply_enqueues_the_mail_task_after_commit_and_sends_nothing_itself(
     with django_capture_on_commit_callbacks(execute=True):
         reply(topic, UserFactory())
     notification = Notification.objects.get(recipient=asker)
-    results = task_backends["default"].results
-    assert [(r.task.name, r.args) for r in results] == [("send_notification_email", [notification.pk])]
+    assert [(r.task.name, r.args) for r in queued()] == [("send_notification_email", [notification.pk])]
     assert mail.outbox == []
     assert notification.email_state == EmailState.PENDING
 
@@ -37,7 +41,7 @@ def test_nothing_is_enqueued_before_commit(settings, topic, django_capture_on_co
     settings.TASKS = DUMMY_TASKS
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         reply(topic, UserFactory())
-    assert task_backends["default"].results == []
+    assert queued() == []
     assert any(c.__qualname__.startswith("notify.") for c in callbacks)
 
 
@@ -93,7 +97,7 @@ def test_failed_mail_task_retries_later_when_the_backend_can_defer(settings, top
     reply(topic, UserFactory())
     n = Notification.objects.get(recipient=asker)
     assert send_notification_email.call(n.pk) == "failed"
-    (retry,) = task_backends["default"].results
+    (retry,) = queued()
     assert retry.args == [n.pk] and retry.task.run_after is not None
 
 
@@ -104,7 +108,7 @@ def test_failed_mail_stops_after_the_attempt_limit(settings, topic, asker):
     reply(topic, UserFactory())
     n = Notification.objects.get(recipient=asker)
     send_notification_email.call(n.pk)
-    assert task_backends["default"].results == []
+    assert queued() == []
     assert notification_mail.retry_failed_emails() == 0
 
 
@@ -204,4 +208,33 @@ def test_send_digests_command_reports_and_can_enqueue(settings, capsys):
     settings.TASKS = DUMMY_TASKS
     call_command("send_digests", "--enqueue")
     assert "Queued the digests" in capsys.readouterr().out
-    assert [r.task.name for r in task_backends["default"].results] == ["send_digests"]
+    assert [r.task.name for r in queued()] == ["send_digests"]
+
+
+def test_mail_about_content_hidden_since_is_not_sent(topic, asker):
+    from forum.models import Topic
+
+    follower = UserFactory()
+    follow(follower, topic=topic)
+    reply(topic, UserFactory())
+    Topic.objects.filter(pk=topic.pk).update(is_hidden=True)
+    n = Notification.objects.get(recipient=asker)
+    assert send_notification_email.call(n.pk) == "sent"  # the asker still sees their own topic
+    notification_mail.send_digests()
+    assert not [m for m in mail.outbox if m.to == [follower.email]]
+    assert Notification.objects.get(recipient=follower).email_state == EmailState.SKIPPED
+
+
+def test_new_question_mentioning_a_category_follower_is_one_notification():
+    from forum import events
+    from forum.models import Post, Topic
+
+    category = CategoryFactory()
+    fan = UserFactory(username="fan")
+    follow(fan, category=category)
+    topic = TopicFactory(category=category, body="@fan any idea?")
+    events.topic_created.send(sender=Topic, topic=topic, actor=topic.author)
+    events.post_mentions.send(
+        sender=Post, post=topic.first_post, topic=topic, actor=topic.author, mentioned={"fan"}
+    )
+    assert list(Notification.objects.filter(recipient=fan).values_list("kind", flat=True)) == ["mention"]

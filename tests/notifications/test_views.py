@@ -76,15 +76,30 @@ def test_header_shows_the_unread_count(client, customer):
     assert b'class="notif-count"' in response.content and b"3 unread" in response.content
 
 
-def test_unread_count_is_cached_per_request(rf, customer, django_assert_num_queries):
+def test_unread_count_is_one_query_cached_per_request(rf, customer, django_assert_num_queries):
+    from accounts import roles
     from notifications.selectors import unread_count
 
     make_notifications(customer, 2)
     request = rf.get("/")
     request.user = customer
+    roles.is_moderator(customer)  # the role lookup is cached on the user and shared by the page
     with django_assert_num_queries(1):
         assert unread_count(request) == 2
+    with django_assert_num_queries(0):
         assert unread_count(request) == 2
+
+
+def test_notifications_about_content_hidden_since_are_left_out(client, customer, moderator):
+    from forum.models import Topic
+
+    (mine,) = make_notifications(customer, 1)
+    Notification.objects.create(recipient=moderator, kind=Notification.Kind.REPLY, topic=mine.topic)
+    Topic.objects.filter(pk=mine.topic_id).update(is_hidden=True)
+    response = signed_in(client, customer).get(INBOX)
+    assert list(response.context["notifications"]) == [] and response.context["unread_total"] == 0
+    response = signed_in(client, moderator).get(INBOX)
+    assert len(response.context["notifications"]) == 1  # moderators still see hidden content
 
 
 def test_mark_read_own_notification(client, customer):
