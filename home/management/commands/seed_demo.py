@@ -13,6 +13,7 @@ from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 SEEDERS = [
     "accounts.demo",
     "home.demo",
+    "forum.demo",
     "kb.demo",
     "notifications.demo",
 ]
