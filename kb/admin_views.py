@@ -14,10 +14,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.views import View
 
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, NumberColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
+from wagtail.admin.widgets.button import HeaderButton
 
 from forum import permissions
 from forum.models import Topic
@@ -97,10 +99,15 @@ class CandidatesReportView(CuratorOnlyMixin, ReportView):
             topics = topics.filter(nominated_for_faq=True)
         return topics
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["nominated_only"] = self.request.GET.get("nominated") == "1"
-        return context
+    @cached_property
+    def header_buttons(self):
+        if self.request.GET.get("nominated") == "1":
+            return [HeaderButton("All candidates", url=reverse("kb_admin:candidates"), icon_name="list-ul")]
+        return [
+            HeaderButton(
+                "Nominated by staff", url=reverse("kb_admin:candidates") + "?nominated=1", icon_name="pick"
+            )
+        ]
 
 
 class PromoteForm(forms.Form):

@@ -275,7 +275,8 @@ class FaqArticlePage(Page):
         from kb.services import article_record_view
 
         response = super().serve(request, *args, **kwargs)
-        if request.method == "GET" and response.status_code == 200:
+        is_preview = getattr(request, "is_preview", False)
+        if request.method == "GET" and response.status_code == 200 and not is_preview:
             article_record_view(request=request, article=self)
         return response
 

@@ -24,9 +24,9 @@ def on_topic_activity(sender, topic=None, **kwargs):
     topic_id = topic.pk
 
     def refresh():
-        from forum.popularity import refresh_popularity
+        from kb.tasks import refresh_popularity_task
 
-        refresh_popularity(topic_ids=[topic_id])
+        refresh_popularity_task.enqueue(topic_ids=[topic_id])
 
     transaction.on_commit(refresh)
 

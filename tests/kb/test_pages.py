@@ -191,3 +191,10 @@ def test_home_page_shows_popular_faq_articles(client, article):
 def test_review_by_and_order_are_optional(section):
     article = make_article(section, "Q", review_by=timezone.localdate(), order=None)
     assert article.review_by is not None
+
+
+@pytest.mark.django_db
+def test_previews_do_not_count_as_views(article):
+    response = article.make_preview_request()
+    assert response.status_code == 200 and "Use a card." in response.content.decode()
+    assert FaqArticlePage.objects.get(pk=article.pk).view_count == 0

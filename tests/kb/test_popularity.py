@@ -93,3 +93,15 @@ def test_refresh_popularity_command_rejects_bad_ids():
 
     with pytest.raises(CommandError):
         call_command("refresh_popularity", "0")
+
+
+@pytest.mark.django_db
+def test_a_new_reply_refreshes_the_topics_popularity(django_capture_on_commit_callbacks):
+    from forum import events
+
+    topic = TopicFactory(metoo_count=5)
+    assert topic.popularity == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        events.reply_created.send(sender=Topic, topic=topic, post=None, actor=None)
+    topic.refresh_from_db()
+    assert topic.popularity > 0
