@@ -14,6 +14,7 @@ SEEDERS = [
     "accounts.demo",
     "home.demo",
     "forum.demo",
+    "forum.demo_moderation",
     "kb.demo",
     "notifications.demo",
 ]
