@@ -77,7 +77,7 @@ def summary(notification: Notification) -> str:
     if n.kind == Kind.NEW_TOPIC:
         return f"{who} asked {title} in {n.topic.category.name}"
     if n.kind == Kind.STATUS:
-        return f"{title} is now {n.detail or n.topic.get_status_display()}"
+        return f"{title} is now {(n.detail or n.topic.get_status_display()).lower()}"
     if n.kind == Kind.MENTION:
         return f"{who} mentioned you in {title}"
     if n.kind == Kind.PROMOTED:

@@ -139,7 +139,7 @@ def notify(
             )
         }
     prefs = preferences_for(u.pk for u in candidates)
-    created: list[Notification] = []
+    new: list[Notification] = []
     to_mail: list[int] = []
     with transaction.atomic():
         for user, kind in candidates.items():
@@ -149,27 +149,43 @@ def notify(
                 if KIND_RANK.get(kind, 0) > KIND_RANK.get(previous.kind, 0):
                     _upgrade(previous, kind=kind, delivery=delivery, to_mail=to_mail)
                 continue
-            notification = Notification(
-                recipient=user,
-                actor=actor,
-                kind=kind,
-                topic=topic,
-                post=post,
-                detail=detail[:200],
-                target_url=target_url[:300],
-                dedupe_key=dedupe_key,
-                email_state=_email_state_for(user, delivery),
+            new.append(
+                Notification(
+                    recipient=user,
+                    actor=actor,
+                    kind=kind,
+                    topic=topic,
+                    post=post,
+                    detail=detail[:200],
+                    target_url=target_url[:300],
+                    dedupe_key=dedupe_key,
+                    email_state=_email_state_for(user, delivery),
+                )
             )
-            try:
-                with transaction.atomic():
-                    notification.save()
-            except IntegrityError:
-                continue  # the same event reached this person a moment ago
-            created.append(notification)
-            if notification.email_state == EmailState.PENDING:
-                to_mail.append(notification.pk)
+        created = _insert(new)
+        to_mail += [n.pk for n in created if n.email_state == EmailState.PENDING]
         if to_mail:
             transaction.on_commit(lambda: _enqueue_mail(to_mail))
+    return created
+
+
+def _insert(notifications: list[Notification]) -> list[Notification]:
+    """Insert in one statement (a category may have many followers); if the same event
+    reached someone a moment ago (the unique key says so), insert one by one and skip them."""
+    try:
+        with transaction.atomic():
+            return Notification.objects.bulk_create(notifications)
+    except IntegrityError:
+        pass
+    created = []
+    for notification in notifications:
+        notification.pk = None
+        try:
+            with transaction.atomic():
+                notification.save()
+        except IntegrityError:
+            continue
+        created.append(notification)
     return created
 
 

@@ -200,3 +200,26 @@ def test_receiver_failure_never_breaks_the_sender(topic, monkeypatch):
     monkeypatch.setattr("notifications.receivers.notify", boom)
     reply(topic, UserFactory())  # no exception reaches the forum
     assert Notification.objects.count() == 0
+
+
+def test_many_followers_cost_a_constant_number_of_queries(topic, django_assert_max_num_queries):
+    for _ in range(40):
+        follow(UserFactory(), category=topic.category)
+    post = PostFactory(topic=topic, author=UserFactory())
+    with django_assert_max_num_queries(8):
+        events.reply_created.send(sender=Post, post=post, topic=topic, actor=post.author)
+    assert Notification.objects.filter(post=post).count() == 41  # 40 followers and the asker
+
+
+def test_insert_skips_someone_the_same_event_reached_a_moment_ago(topic, asker):
+    from notifications.services import _insert
+
+    other = UserFactory()
+    Notification.objects.create(recipient=asker, kind=Kind.ANSWER, topic=topic, dedupe_key="post:1")
+    rows = [
+        Notification(recipient=asker, kind=Kind.ANSWER, topic=topic, dedupe_key="post:1"),
+        Notification(recipient=other, kind=Kind.REPLY, topic=topic, dedupe_key="post:1"),
+    ]
+    created = _insert(rows)
+    assert [n.recipient for n in created] == [other]
+    assert Notification.objects.filter(dedupe_key="post:1").count() == 2
