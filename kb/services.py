@@ -168,7 +168,7 @@ def topic_promote_to_faq(*, actor, topic: Topic, section: FaqSectionPage) -> Pro
         raise PermissionDenied("You cannot add articles to this FAQ section.")
     with transaction.atomic():
         topic = (
-            Topic.objects.select_for_update()
+            Topic.objects.select_for_update(of=("self",))
             .select_related("first_post", "official_answer", "accepted_answer")
             .get(pk=topic.pk)
         )
