@@ -28,10 +28,28 @@ class ProfileForm(forms.Form):
     )
     remove_avatar = forms.BooleanField(required=False, label="Remove my picture and show my initials")
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def clean_display_name(self) -> str:
+        from django.db.models import Q
+
+        from accounts.models import User
+
         name = " ".join(self.cleaned_data["display_name"].split())
-        if name and not any(ch.isalnum() for ch in name):
+        if not name:
+            return name
+        if not any(ch.isalnum() for ch in name):
             raise forms.ValidationError("Use at least one letter or digit in your display name.")
+        # Nobody may pass for another member (staff in particular) by borrowing their name.
+        taken = (
+            User.objects.filter(Q(display_name__iexact=name) | Q(username__iexact=name))
+            .exclude(pk=self.user.pk)
+            .exists()
+        )
+        if taken:
+            raise forms.ValidationError("Another member already goes by that name; choose another.")
         return name
 
     def clean_avatar(self):

@@ -49,8 +49,10 @@ def avatar_process(upload) -> ContentFile:
     with Image.open(upload) as image:
         image = ImageOps.exif_transpose(image)
         image = ImageOps.fit(image.convert("RGBA"), (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+        flat = Image.new("RGB", image.size, (255, 255, 255))  # transparency on white, not black
+        flat.paste(image, mask=image.getchannel("A"))
         out = io.BytesIO()
-        image.convert("RGB").save(out, format="JPEG", quality=88)
+        flat.save(out, format="JPEG", quality=88)
     return ContentFile(out.getvalue(), name="avatar.jpg")
 
 

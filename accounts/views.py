@@ -45,7 +45,7 @@ def profile_edit(request: HttpRequest, username: str) -> HttpResponse:
     member = _member(username)
     services.check_edit_profile(request.user, member)
     initial = {"display_name": member.display_name, "bio": member.bio}
-    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial, user=member)
     if request.method == "POST" and form.is_valid():
         services.profile_update(
             user=member,

@@ -23,9 +23,9 @@ def edit_url(user):
     return reverse("accounts:profile_edit", kwargs={"username": user.username})
 
 
-def image_upload(fmt="PNG", size=(300, 200), name="me.png"):
+def image_upload(fmt="PNG", size=(300, 200), name="me.png", mode="RGB"):
     out = io.BytesIO()
-    Image.new("RGB", size, (30, 90, 190)).save(out, format=fmt)
+    Image.new(mode, size, (30, 90, 190, 0) if mode == "RGBA" else (30, 90, 190)).save(out, format=fmt)
     return SimpleUploadedFile(name, out.getvalue(), content_type=f"image/{fmt.lower()}")
 
 
@@ -147,9 +147,12 @@ def test_editing_needs_login(client):
         ({"display_name": "x" * 81, "bio": ""}, "at most 80 characters"),
         ({"display_name": "!!!", "bio": ""}, "at least one letter or digit"),
         ({"display_name": "", "bio": "b" * 301}, "at most 300 characters"),
+        ({"display_name": "sam from SUPPORT", "bio": ""}, "Another member already goes by that name"),
+        ({"display_name": "Support", "bio": ""}, "Another member already goes by that name"),
     ],
 )
 def test_profile_form_bad_text_is_refused_and_nothing_saved(client, data, message):
+    staff_user(username="support", display_name="Sam from Support")
     member = UserFactory(display_name="Original")
     client.force_login(member)
     response = client.post(edit_url(member), data)
@@ -192,3 +195,20 @@ def test_avatar_too_large_is_refused(client, settings):
 def test_author_name_shows_a_deleted_user():
     assert author_name(None) == "a deleted user"
     assert author_name(UserFactory(display_name="Robin")) == "Robin"
+
+
+def test_transparent_avatar_is_flattened_on_white(client):
+    member = UserFactory()
+    client.force_login(member)
+    upload = image_upload(size=(100, 100), mode="RGBA")
+    assert client.post(edit_url(member), {"display_name": "", "bio": "", "avatar": upload}).status_code == 302
+    member.refresh_from_db()
+    with Image.open(member.avatar.path) as saved:
+        red, green, blue = saved.getpixel((128, 128))
+    assert min(red, green, blue) > 240
+
+
+def test_keeping_your_own_display_name_is_fine(client):
+    member = UserFactory(display_name="Pat Jones")
+    client.force_login(member)
+    assert client.post(edit_url(member), {"display_name": "pat jones", "bio": ""}).status_code == 302
