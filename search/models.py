@@ -1,1 +1,38 @@
+"""The search log: what people searched for and how many results they got.
 
+Privacy: a row holds the normalised query text, the result count, the time and where it came
+from (the search page or the ask form's similar questions). No user, no IP address, no
+session, no user agent. Rows older than ``SEARCH_LOG_RETENTION_DAYS`` are deleted by
+``manage.py prune_search_log``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class SearchLogEntry(models.Model):
+    class Source(models.TextChoices):
+        PAGE = "page", "Search page"
+        SIMILAR = "similar", "Similar questions"
+
+    query = models.CharField(max_length=200)
+    result_count = models.PositiveIntegerField()
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PAGE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "search log entry"
+        verbose_name_plural = "search log entries"
+        indexes = [
+            models.Index(fields=["created_at"], name="searchlog_created"),
+            models.Index(fields=["source", "result_count", "created_at"], name="searchlog_gaps"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.query!r} ({self.result_count} results)"
+
+
+from search import receivers  # noqa: E402, F401 - connects cache invalidation to content changes

@@ -1,0 +1,23 @@
+"""Keep the similar-questions cache honest: any change to topics, categories or pages moves
+the cache generation, so answers cached before the change are not served after it."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from wagtail.signals import page_published, page_unpublished
+
+from forum.models import Category, Topic
+
+
+@receiver(post_save, sender=Topic, dispatch_uid="search_topic_saved")
+@receiver(post_delete, sender=Topic, dispatch_uid="search_topic_deleted")
+@receiver(post_save, sender=Category, dispatch_uid="search_category_saved")
+@receiver(post_delete, sender=Category, dispatch_uid="search_category_deleted")
+@receiver(page_published, dispatch_uid="search_page_published")
+@receiver(page_unpublished, dispatch_uid="search_page_unpublished")
+def content_changed(**kwargs) -> None:
+    from search.selectors import bump_generation
+
+    bump_generation()

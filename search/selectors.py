@@ -1,0 +1,318 @@
+"""Reads behind the search page and the similar-questions endpoint.
+
+``site_search`` runs one query over the FAQ, the community and the categories and returns one
+ranked list (see ``search.ranking``), facet counts and a spelling suggestion.
+``similar_questions`` is the cheap path used while someone types a new question's title: few
+fields, no facets, no snippets, cached per normalised query for ``SEARCH_SIMILAR_CACHE_SECONDS``
+(the cache key carries a generation number that moves whenever topics, categories or pages
+change, so a hidden topic drops out at once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+
+from forum.models import Category, Post, Topic
+from search import ranking, spelling
+from search.snippets import highlight, snippet
+from search.sources import (
+    TOPIC_FIELDS,
+    Hit,
+    category_hit,
+    faq_hit,
+    faq_model,
+    restricted_paths,
+    topic_hit,
+)
+from search.text import backend_query, cache_key_for, query_terms, stem, tokenize
+
+TOPIC_KINDS = tuple(Topic.Kind.values)
+TYPE_CHOICES = ("faq", *TOPIC_KINDS, "category")
+STATUS_CHOICES = tuple(Topic.Status.values)
+GENERATION_KEY = "search:generation"
+
+
+def merge_depth() -> int:
+    """How many hits each source contributes to the merged list (pages beyond are not shown)."""
+    return getattr(settings, "SEARCH_MERGE_DEPTH", 200)
+
+
+@dataclass
+class Filters:
+    type: str = ""
+    category: Category | None = None
+    status: str = ""
+
+    @property
+    def any(self) -> bool:
+        return bool(self.type or self.category or self.status)
+
+    @property
+    def wants_faq(self) -> bool:
+        return self.type in ("", "faq") and self.category is None and not self.status
+
+    @property
+    def wants_topics(self) -> bool:
+        return self.type in ("", *TOPIC_KINDS)
+
+    @property
+    def wants_categories(self) -> bool:
+        return self.type in ("", "category") and self.category is None and not self.status
+
+
+@dataclass
+class SearchOutcome:
+    query: str
+    terms: list[str]
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    matched_all_words: bool = True
+    suggestion: str | None = None
+    type_counts: dict[str, int] = field(default_factory=dict)
+    status_counts: dict[str, int] = field(default_factory=dict)
+    category_counts: list[tuple[Category, int]] = field(default_factory=list)
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.hits)
+
+
+def _visible_topics(filters: Filters):
+    queryset = Topic.objects.filter(is_hidden=False)
+    if filters.type in TOPIC_KINDS:
+        queryset = queryset.filter(kind=filters.type)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.category is not None:
+        queryset = queryset.filter(category_id=filters.category.pk)
+    return queryset.only(*TOPIC_FIELDS)
+
+
+def _live_faq():
+    model = faq_model()
+    if model is None:
+        return None
+    return model.objects.live()
+
+
+def _run(queryset, query: str, operator: str, depth: int) -> tuple[list, int, object]:
+    results = queryset.search(query, operator=operator).annotate_score("_score")
+    objects = list(results[:depth])
+    total = len(objects) if len(objects) < depth else results.count()
+    return objects, total, results
+
+
+def _drop_restricted(pages: list) -> tuple[list, int]:
+    paths = restricted_paths() if pages else []
+    if not paths:
+        return pages, 0
+    kept = [p for p in pages if not any(p.path.startswith(path) for path in paths)]
+    return kept, len(pages) - len(kept)
+
+
+def _facet(results, field_name: str) -> dict:
+    try:
+        return {k: v for k, v in results.facet(field_name).items() if v}
+    except NotImplementedError:  # a backend without facets: counts are left out
+        return {}
+
+
+def site_search(raw_query: str, filters: Filters | None = None) -> SearchOutcome:
+    """Everything the search page shows for ``raw_query`` (already normalised) and ``filters``.
+
+    All words must match (operator "and"); when nothing matches and the query has several words,
+    any word may match instead and ``matched_all_words`` is False. Hidden topics, draft and
+    private pages are never searched.
+    """
+    filters = filters or Filters()
+    terms = query_terms(raw_query)
+    outcome = SearchOutcome(query=raw_query, terms=terms)
+    query = backend_query(raw_query)
+    if not query:
+        return outcome
+    outcome.suggestion = spelling.suggest(raw_query)
+    if outcome.suggestion and tokenize(outcome.suggestion) == tokenize(raw_query):
+        outcome.suggestion = None
+
+    for operator in ("and", "or"):
+        _search_sources(outcome, query, operator, filters)
+        if outcome.total or len(terms) < 2:
+            break
+        outcome.matched_all_words = False
+    if not outcome.total:
+        outcome.matched_all_words = True
+    return outcome
+
+
+def _search_sources(outcome: SearchOutcome, query: str, operator: str, filters: Filters) -> None:
+    depth = merge_depth()
+    groups: list[list[Hit]] = []
+    total = 0
+    type_counts: dict[str, int] = {}
+
+    faq_qs = _live_faq() if filters.wants_faq else None
+    if faq_qs is not None:
+        pages, faq_total, _ = _run(faq_qs, query, operator, depth)
+        pages, dropped = _drop_restricted(pages)
+        faq_total -= dropped
+        groups.append([faq_hit(page, rank) for rank, page in enumerate(pages)])
+        total += faq_total
+        if faq_total:
+            type_counts["faq"] = faq_total
+
+    status_counts: dict[str, int] = {}
+    category_counts: list[tuple[Category, int]] = []
+    if filters.wants_topics:
+        topics, topic_total, results = _run(_visible_topics(filters), query, operator, depth)
+        total += topic_total
+        if topic_total:
+            kinds = _facet(results, "kind") if not filters.type else {filters.type: topic_total}
+            type_counts.update({k: kinds[k] for k in TOPIC_KINDS if kinds.get(k)})
+            status_counts = _facet(results, "status") if not filters.status else {filters.status: topic_total}
+            if filters.category is None:
+                by_id = _facet(results, "category_id")
+                names = {c.pk: c for c in Category.objects.filter(pk__in=list(by_id))}
+                category_counts = [(names[pk], n) for pk, n in by_id.items() if pk in names]
+                category_counts.sort(key=lambda pair: (-pair[1], pair[0].name))
+            else:
+                category_counts = [(filters.category, topic_total)]
+        category_map = {c.pk: c.name for c, _n in category_counts}
+        missing = {t.category_id for t in topics} - set(category_map)
+        if missing:
+            category_map.update(Category.objects.filter(pk__in=missing).values_list("pk", "name"))
+        groups.append([topic_hit(topic, rank, category_map) for rank, topic in enumerate(topics)])
+
+    if filters.wants_categories:
+        categories, category_total, _ = _run(Category.objects.all(), query, operator, depth)
+        groups.append([category_hit(category, rank) for rank, category in enumerate(categories)])
+        total += category_total
+        if category_total:
+            type_counts["category"] = category_total
+
+    outcome.hits = ranking.merge(groups)
+    outcome.total = total
+    outcome.type_counts = type_counts
+    outcome.status_counts = {s: status_counts[s] for s in STATUS_CHOICES if status_counts.get(s)}
+    outcome.category_counts = category_counts
+
+
+def decorate_page(hits: list[Hit], terms: list[str]) -> None:
+    """Add highlighted titles and snippets to the hits shown on one page (one query for the
+    topics' question and answer texts)."""
+    post_ids: set[int] = set()
+    for hit in hits:
+        if hit.type == "topic":
+            topic = hit.obj
+            post_ids.update(
+                pk for pk in (topic.first_post_id, topic.official_answer_id, topic.accepted_answer_id) if pk
+            )
+    texts = (
+        dict(Post.objects.filter(pk__in=post_ids, is_hidden=False).values_list("pk", "text"))
+        if post_ids
+        else {}
+    )
+    for hit in hits:
+        if hit.type == "topic":
+            topic = hit.obj
+            hit.texts = [
+                texts.get(pk, "")
+                for pk in (topic.first_post_id, topic.official_answer_id, topic.accepted_answer_id)
+                if pk
+            ]
+        hit.title_html = highlight(hit.title, terms)
+        hit.snippet = snippet(hit.texts, terms)
+
+
+# --- similar questions ----------------------------------------------------------------------
+
+SIMILAR_LIMIT = 5
+#: Candidates fetched per source before re-ranking by title overlap.
+SIMILAR_CANDIDATES = 30
+SIMILAR_TOPIC_FIELDS = (
+    "id",
+    "title",
+    "slug",
+    "kind",
+    "status",
+    "category_id",
+    "official_answer_id",
+    "accepted_answer_id",
+)
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        value = 1
+        cache.add(GENERATION_KEY, value, None)
+    return value
+
+
+def bump_generation() -> None:
+    """Invalidate cached similar-question answers (content changed)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 2, None)
+
+
+def similar_hits(
+    raw_query: str, *, limit: int = SIMILAR_LIMIT, exclude_topic_ids: tuple[int, ...] = ()
+) -> list[Hit]:
+    """The FAQ articles and topics most like a draft title, best first (uncached).
+
+    Any word may match (operator "or"); candidates are re-ranked with the title-overlap bonus
+    (``search.ranking.rerank_similar``). Hidden topics and draft or private pages never appear.
+    """
+    query = backend_query(raw_query)
+    if not query:
+        return []
+    hits: list[Hit] = []
+    faq_qs = _live_faq()
+    if faq_qs is not None:
+        pages = list(
+            faq_qs.only("id", "title", "url_path", "path", "depth")
+            .search(query, operator="or")
+            .annotate_score("_score")[:SIMILAR_CANDIDATES]
+        )
+        pages, _ = _drop_restricted(pages)
+        hits.extend(faq_hit(page, rank, with_texts=False) for rank, page in enumerate(pages))
+    topics_qs = Topic.objects.filter(is_hidden=False)
+    if exclude_topic_ids:
+        topics_qs = topics_qs.exclude(pk__in=exclude_topic_ids)
+    topics = list(
+        topics_qs.only(*SIMILAR_TOPIC_FIELDS)
+        .search(query, operator="or")
+        .annotate_score("_score")[:SIMILAR_CANDIDATES]
+    )
+    hits.extend(topic_hit(topic, rank) for rank, topic in enumerate(topics))
+    query_stems = {stem(t) for t in query_terms(raw_query)}
+    title_stems = [{stem(t) for t in tokenize(h.title)} for h in hits]
+    return ranking.rerank_similar(hits, query_stems, title_stems)[:limit]
+
+
+def similar_questions(raw_query: str) -> list[dict]:
+    """JSON-ready similar questions for a draft title, cached per normalised query."""
+    if not backend_query(raw_query):
+        return []
+    key = f"search:similar:{generation()}:{cache_key_for(raw_query)}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    data = [
+        {
+            "title": hit.title,
+            "url": hit.url,
+            "type": hit.type,
+            "kind": hit.kind,
+            "status": hit.status,
+            "answered": hit.answered,
+            "marker": hit.marker_label,
+        }
+        for hit in similar_hits(raw_query)
+    ]
+    cache.set(key, data, getattr(settings, "SEARCH_SIMILAR_CACHE_SECONDS", 60))
+    return data

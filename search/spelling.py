@@ -1,0 +1,141 @@
+""" "Did you mean": spelling suggestions from the words the site itself uses.
+
+The vocabulary is every word of visible topic titles, tag names, category names and live FAQ
+article titles, with how often it occurs. It is built from the database (not from any search
+index, so it works on every backend), kept in the cache for ``SEARCH_VOCABULARY_SECONDS``
+(default an hour) and held in each process for a minute so a request does not unpickle it.
+
+A query word is corrected only when it is unknown to the vocabulary, at least
+``MIN_WORD_LENGTH`` letters long and not a number; the correction is the most frequent known
+word within one edit (insert, delete, replace, swap two neighbours), else within two edits of
+a word of similar length. Known words are never "corrected".
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from django.conf import settings
+from django.core.cache import cache
+
+from search.text import STOP_WORDS, tokenize
+
+VOCABULARY_CACHE_KEY = "search:vocabulary:v1"
+MIN_WORD_LENGTH = 4
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_local: dict = {"at": 0.0, "vocabulary": None}
+
+
+def build_vocabulary() -> dict[str, int]:
+    """Word -> frequency over what visitors can see (hidden topics and drafts are left out)."""
+    from taggit.models import Tag
+
+    from forum.models import Category, Topic
+    from search.sources import faq_model
+
+    counts: Counter[str] = Counter()
+    for title in (
+        Topic.objects.filter(is_hidden=False).values_list("title", flat=True).iterator(chunk_size=5000)
+    ):
+        counts.update(tokenize(title))
+    for name in Tag.objects.values_list("name", flat=True):
+        counts.update(tokenize(name))
+    for name in Category.objects.values_list("name", flat=True):
+        counts.update(tokenize(name))
+    model = faq_model()
+    if model is not None:
+        for title in model.objects.live().values_list("title", flat=True):
+            counts.update(tokenize(title) * 3)  # FAQ wording is curated: trust it more
+    return {word: n for word, n in counts.items() if len(word) > 1 and not word.isdigit()}
+
+
+def vocabulary() -> dict[str, int]:
+    now = time.monotonic()
+    if _local["vocabulary"] is not None and now - _local["at"] < 60:
+        return _local["vocabulary"]
+    vocab = cache.get(VOCABULARY_CACHE_KEY)
+    if vocab is None:
+        vocab = build_vocabulary()
+        cache.set(VOCABULARY_CACHE_KEY, vocab, getattr(settings, "SEARCH_VOCABULARY_SECONDS", 3600))
+    _local.update(at=now, vocabulary=vocab)
+    return vocab
+
+
+def forget_vocabulary() -> None:
+    """Drop the cached vocabulary (tests, and after bulk imports)."""
+    cache.delete(VOCABULARY_CACHE_KEY)
+    _local.update(at=0.0, vocabulary=None)
+
+
+def _edits1(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in LETTERS]
+    inserts = [a + c + b for a, b in splits for c in LETTERS]
+    return set(deletes + swaps + replaces + inserts)
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance, giving up (returning limit + 1) past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] | None = None
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if previous2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def correct_word(word: str, vocab: dict[str, int]) -> str | None:
+    """The likeliest known word for an unknown ``word``, or None."""
+    if word in vocab or len(word) < MIN_WORD_LENGTH or word.isdigit() or word in STOP_WORDS:
+        return None
+    if not word.isascii():
+        return None
+    candidates = [w for w in _edits1(word) if w in vocab]
+    if candidates:
+        return max(candidates, key=lambda w: (vocab[w], w))
+    best: tuple[int, int, str] | None = None
+    for known, freq in vocab.items():
+        if abs(len(known) - len(word)) > 2 or len(known) < MIN_WORD_LENGTH:
+            continue
+        if known[0] != word[0] and known[-1] != word[-1]:
+            continue  # two edits at both ends is rarely a typo; skipping keeps this fast
+        distance = _distance(word, known, 2)
+        if distance <= 2:
+            key = (-distance, freq, known)
+            if best is None or key > best:
+                best = key
+    return best[2] if best else None
+
+
+def suggest(query: str) -> str | None:
+    """A corrected query when some of its words look misspelt, else None.
+
+    The suggestion keeps the query's other words as typed (lower-cased)."""
+    words = tokenize(query)
+    if not words:
+        return None
+    vocab = vocabulary()
+    if not vocab:
+        return None
+    changed = False
+    out: list[str] = []
+    for word in words:
+        fixed = correct_word(word, vocab)
+        if fixed and fixed != word:
+            out.append(fixed)
+            changed = True
+        else:
+            out.append(word)
+    return " ".join(out) if changed else None

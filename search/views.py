@@ -1,0 +1,158 @@
+"""The search page and the similar-questions endpoint. Thin: the work is in ``selectors``."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from forum.models import Category, Topic
+from search import selectors
+from search.services import search_log_record
+from search.sources import TYPE_LABELS
+from search.text import backend_query, normalise_query
+
+ASK_URL = "/community/ask/"
+
+
+def _per_page() -> int:
+    return getattr(settings, "SEARCH_RESULTS_PER_PAGE", 20)
+
+
+def _filters_from(request: HttpRequest) -> selectors.Filters:
+    """Facet choices from the query string; unknown values are ignored, never an error."""
+    kind = request.GET.get("type", "")
+    status = request.GET.get("status", "")
+    slug = request.GET.get("category", "")
+    category = None
+    if slug and len(slug) <= 80:
+        category = Category.objects.filter(slug=slug).first()
+    return selectors.Filters(
+        type=kind if kind in selectors.TYPE_CHOICES else "",
+        category=category,
+        status=status if status in selectors.STATUS_CHOICES else "",
+    )
+
+
+def _url(query: str, filters: selectors.Filters, **changes: str) -> str:
+    params = {
+        "q": query,
+        "type": filters.type,
+        "category": filters.category.slug if filters.category else "",
+        "status": filters.status,
+    }
+    params.update(changes)
+    return "?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def _facet_groups(outcome: selectors.SearchOutcome, filters: selectors.Filters) -> list[dict]:
+    query = outcome.query
+    status_labels = dict(Topic.Status.choices)
+    groups = []
+    types = [
+        {
+            "label": TYPE_LABELS[value],
+            "count": outcome.type_counts.get(value, 0),
+            "selected": filters.type == value,
+            "url": _url(query, filters, type=value),
+        }
+        for value in selectors.TYPE_CHOICES
+        if outcome.type_counts.get(value) or filters.type == value
+    ]
+    groups.append(
+        {
+            "key": "type",
+            "label": "Type",
+            "options": types,
+            "clear": _url(query, filters, type="") if filters.type else "",
+        }
+    )
+    categories = [
+        {
+            "label": category.name,
+            "count": count,
+            "selected": filters.category is not None and filters.category.pk == category.pk,
+            "url": _url(query, filters, category=category.slug),
+        }
+        for category, count in outcome.category_counts
+    ]
+    groups.append(
+        {
+            "key": "category",
+            "label": "Category",
+            "options": categories,
+            "clear": _url(query, filters, category="") if filters.category else "",
+        }
+    )
+    statuses = [
+        {
+            "label": status_labels[value],
+            "count": count,
+            "selected": filters.status == value,
+            "url": _url(query, filters, status=value),
+        }
+        for value, count in outcome.status_counts.items()
+    ]
+    groups.append(
+        {
+            "key": "status",
+            "label": "Status",
+            "options": statuses,
+            "clear": _url(query, filters, status="") if filters.status else "",
+        }
+    )
+    return [g for g in groups if g["options"]]
+
+
+@require_GET
+def search_index(request: HttpRequest) -> HttpResponse:
+    """``/search/?q=``: one ranked list over the FAQ and the community, with facets."""
+    query = normalise_query(request.GET.get("q"))
+    context: dict = {"search_query": query, "ask_url": ASK_URL}
+    if not query:
+        context["categories"] = Category.objects.all()[:12]
+        return render(request, "search/search.html", context)
+    if not backend_query(query):
+        context["unsearchable"] = True
+        return render(request, "search/search.html", context)
+
+    filters = _filters_from(request)
+    outcome = selectors.site_search(query, filters)
+    paginator = Paginator(outcome.hits, _per_page())
+    page = paginator.get_page(request.GET.get("page"))
+    selectors.decorate_page(list(page.object_list), outcome.terms)
+    if request.GET.get("page", "1") in ("", "1") and not filters.any:  # once per search, not per page
+        search_log_record(query=query, result_count=outcome.total, source="page")
+
+    base = _url(query, filters)
+    context.update(
+        outcome=outcome,
+        filters=filters,
+        page_obj=page,
+        hits=page.object_list,
+        facet_groups=_facet_groups(outcome, filters),
+        page_url_prefix=f"{base}&page=" if base != "?" else "?page=",
+        suggestion_url=_url(outcome.suggestion, filters) if outcome.suggestion else "",
+        clear_filters_url=_url(query, selectors.Filters()),
+        ask_url=f"{ASK_URL}?{urlencode({'title': query[:200]})}",
+    )
+    return render(request, "search/search.html", context)
+
+
+@require_GET
+def similar(request: HttpRequest) -> JsonResponse:
+    """``/search/similar/?q=<draft title>``: up to five FAQ articles and topics, as JSON.
+
+    Each result has title, url, type ("faq" or "topic"), kind, status, answered and marker.
+    A query with fewer than three letters gets an empty list."""
+    query = normalise_query(request.GET.get("q"))
+    results = selectors.similar_questions(query) if len(query) >= 3 else []
+    if len(query) >= 3:
+        search_log_record(query=query, result_count=len(results), source="similar")
+    response = JsonResponse({"query": query, "results": results})
+    response["Cache-Control"] = "public, max-age=30"
+    return response

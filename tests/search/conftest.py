@@ -1,0 +1,36 @@
+"""Fixtures for the search feature tests: the same tests run on every search backend.
+
+``search_backend`` is parametrised over the database backend and, as soon as the project's
+whoosh backend module exists, over whoosh too (nothing is skipped: the parameter list grows).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from search import spelling
+
+
+def _available_backends() -> dict[str, dict]:
+    backends = {"database": {"BACKEND": "wagtail.search.backends.database"}}
+    if importlib.util.find_spec("search.backends.whoosh") is not None:
+        backends["whoosh"] = {"BACKEND": "search.backends.whoosh"}
+    return backends
+
+
+BACKENDS = _available_backends()
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def search_backend(request, settings, tmp_path, db):
+    """Selects one search backend as the default for the test; yields its short name."""
+    conf = dict(BACKENDS[request.param])
+    if request.param == "whoosh":
+        conf["PATH"] = tmp_path / "whoosh"
+    settings.WAGTAILSEARCH_BACKENDS = {"default": conf}
+    settings.SEARCH_LOG_BUFFER_SIZE = 1
+    spelling.forget_vocabulary()
+    yield request.param
+    spelling.forget_vocabulary()

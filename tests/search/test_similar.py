@@ -1,0 +1,106 @@
+"""/search/similar/: the questions and FAQ articles most like a draft title, as JSON."""
+
+from __future__ import annotations
+
+from search.models import SearchLogEntry
+from search.services import search_log_flush
+from tests.search.helpers import answer, faq_article, make_topic
+
+
+def test_similar_returns_json_with_the_documented_shape(client, search_backend):
+    faq_article("How do I reset my password?")
+    topic = make_topic("Password reset email never arrives")
+    answer(topic, "Check the spam folder.", official=True)
+    response = client.get("/search/similar/", {"q": "reset my password please"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    data = response.json()
+    assert data["query"] == "reset my password please"
+    assert {r["title"] for r in data["results"]} == {
+        "How do I reset my password?",
+        "Password reset email never arrives",
+    }
+    for item in data["results"]:
+        assert set(item) == {"title", "url", "type", "kind", "status", "answered", "marker"}
+    by_title = {r["title"]: r for r in data["results"]}
+    assert by_title["How do I reset my password?"]["type"] == "faq"
+    assert by_title["How do I reset my password?"]["answered"] is True
+    topic_item = by_title["Password reset email never arrives"]
+    assert topic_item == {
+        "title": "Password reset email never arrives",
+        "url": topic.get_absolute_url(),
+        "type": "topic",
+        "kind": "question",
+        "status": "open",
+        "answered": True,
+        "marker": "Official answer",
+    }
+
+
+def test_similar_returns_at_most_five_best_first(client, search_backend):
+    for n in range(8):
+        make_topic(f"Printer driver crashes on model {n}")
+    make_topic("Printer driver crashes on startup every morning")
+    data = client.get("/search/similar/", {"q": "printer driver crashes on startup"}).json()
+    assert len(data["results"]) == 5
+    assert data["results"][0]["title"] == "Printer driver crashes on startup every morning"
+
+
+def test_similar_never_returns_hidden_topics_or_draft_pages(client, search_backend):
+    make_topic("Secret refund trick for customers", is_hidden=True)
+    faq_article("Refund trick draft article", live=False)
+    make_topic("Refund for a late parcel")
+    data = client.get("/search/similar/", {"q": "refund trick for customers"}).json()
+    assert [r["title"] for r in data["results"]] == ["Refund for a late parcel"]
+
+
+def test_similar_drops_a_topic_hidden_after_its_answer_was_cached(client, search_backend):
+    topic = make_topic("Refund for a late parcel")
+    assert client.get("/search/similar/", {"q": "refund late parcel"}).json()["results"]
+    topic.is_hidden = True
+    topic.save()
+    assert client.get("/search/similar/", {"q": "refund late parcel"}).json()["results"] == []
+
+
+def test_similar_short_or_empty_query_returns_no_results(client, search_backend):
+    make_topic("Refund for a late parcel")
+    for q in ("", "re", "  ", "?!?!?!?!?!?!"):
+        response = client.get("/search/similar/", {"q": q})
+        assert response.status_code == 200
+        assert response.json()["results"] == []
+
+
+def test_similar_oversized_query_is_cut_not_refused(client, search_backend):
+    make_topic("Refund for a late parcel")
+    response = client.get("/search/similar/", {"q": "refund " * 3000})
+    assert response.status_code == 200
+    assert len(response.json()["query"]) <= 200
+
+
+def test_similar_is_cheap_and_cached(
+    client, search_backend, settings, django_assert_max_num_queries, django_assert_num_queries
+):
+    settings.SEARCH_LOG_BUFFER_SIZE = 100  # the log is buffered, as in production
+    settings.SEARCH_LOG_FLUSH_SECONDS = 3600
+    faq_article("How do I reset my password?")
+    for n in range(10):
+        make_topic(f"Password reset problem {n}")
+    # FAQ search, view restrictions, site root paths, topic search
+    with django_assert_max_num_queries(4):
+        client.get("/search/similar/", {"q": "password reset problem"})
+    with django_assert_num_queries(0):
+        client.get("/search/similar/", {"q": "Password  reset problem"})
+    search_log_flush()
+
+
+def test_similar_logs_queries_with_source_similar(client, search_backend):
+    make_topic("Refund for a late parcel")
+    client.get("/search/similar/", {"q": "refund for my parcel"})
+    client.get("/search/similar/", {"q": "quantum teleporter broke"})
+    search_log_flush()
+    rows = set(SearchLogEntry.objects.values_list("query", "result_count", "source"))
+    assert rows == {("refund for my parcel", 1, "similar"), ("quantum teleporter broke", 0, "similar")}
+
+
+def test_similar_rejects_post(client, search_backend):
+    assert client.post("/search/similar/", {"q": "refund"}).status_code == 405
