@@ -36,6 +36,7 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.users.views.bulk_actions.user_bulk_action import UserBulkAction
 
 from accounts import roles
 from forum import permissions, selectors
@@ -691,7 +692,73 @@ class DismissFlagsBulkAction(_ResolveFlagsBulkAction):
     action_priority = 20
 
 
+# --- bans from the Users listing (for admins who manage users) ------------------------------
+
+
+class BanReasonForm(forms.Form):
+    reason = forms.CharField(max_length=moderation.BAN_REASON_MAX, label="Reason (shown to the members)")
+
+
+def _ban_check(user, target):
+    permissions.check_ban(user, target)
+
+
+class BanUsersBulkAction(UserBulkAction):
+    display_name = "Ban"
+    action_type = "forum_ban_users"
+    aria_label = "Ban the selected members from posting"
+    template_name = "forum/moderation/admin_confirm_bulk.html"
+    form_class = BanReasonForm
+    action_priority = 60
+
+    def check_perm(self, obj):
+        return permissions.allowed(_ban_check, self.request.user, obj) and not obj.is_banned
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "action_label": self.display_name}
+
+    def get_execution_context(self):
+        return {"user": self.request.user, "reason": self.cleaned_form.cleaned_data["reason"]}
+
+    @classmethod
+    def execute_action(cls, objects, user=None, reason="", **kwargs):
+        for target in objects:
+            moderation.user_ban(user=user, target=target, reason=reason)
+        return len(objects), 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return f"Banned {num_parent_objects} member{'s' if num_parent_objects != 1 else ''}."
+
+
+class UnbanUsersBulkAction(UserBulkAction):
+    display_name = "Lift ban"
+    action_type = "forum_unban_users"
+    aria_label = "Lift the ban on the selected members"
+    template_name = "forum/moderation/admin_confirm_bulk.html"
+    action_priority = 61
+
+    def check_perm(self, obj):
+        return permissions.allowed(_ban_check, self.request.user, obj) and obj.is_banned
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "action_label": self.display_name}
+
+    def get_execution_context(self):
+        return {"user": self.request.user}
+
+    @classmethod
+    def execute_action(cls, objects, user=None, **kwargs):
+        for target in objects:
+            moderation.user_unban(user=user, target=target)
+        return len(objects), 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return f"Lifted the ban on {num_parent_objects} member{'s' if num_parent_objects != 1 else ''}."
+
+
 BULK_ACTIONS = [
+    BanUsersBulkAction,
+    UnbanUsersBulkAction,
     HideTopicsBulkAction,
     UnhideTopicsBulkAction,
     LockTopicsBulkAction,

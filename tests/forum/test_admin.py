@@ -287,3 +287,19 @@ def test_admin_banned_members_refuses_staff_target(moderator, staff):
     assert "cannot be banned" in response.content.decode()
     staff.refresh_from_db()
     assert not staff.is_banned
+
+
+def test_admin_users_bulk_ban_and_unban(customer, staff):
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client = client_for(admin)
+    ids = f"id={customer.pk}&id={staff.pk}"
+    confirm = client.get(f"/admin/bulk/accounts/user/forum_ban_users/?{ids}")
+    assert confirm.status_code == 200
+    client.post(f"/admin/bulk/accounts/user/forum_ban_users/?{ids}", {"reason": "Spam"})
+    customer.refresh_from_db()
+    staff.refresh_from_db()
+    assert customer.is_banned and customer.banned_reason == "Spam"
+    assert not staff.is_banned  # staff cannot be banned: left out of the action
+    client.post(f"/admin/bulk/accounts/user/forum_unban_users/?id={customer.pk}")
+    customer.refresh_from_db()
+    assert not customer.is_banned
