@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test test-fast lint format check bench bench-search clean
+.PHONY: install run serve test test-fast lint format check bench bench-quick bench-search clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,22 @@ format: install
 check: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+## Benchmarks (see README "Benchmarks"): ours and the Spirit peer, same data size, one run.
+TOPICS ?= 5000
+BENCH_ARGS ?=
+bench: install
+	$(PY) bench/run.py --topics $(TOPICS) $(BENCH_ARGS)
+
+## Only this site, short runs: a quick look while working.
+bench-quick: install
+	$(PY) bench/run.py --topics $(or $(QUICK_TOPICS),1000) --duration 3 --warmup 1 --no-spirit $(BENCH_ARGS)
+
+## Search quality and latency (bench/search_quality.py, bench/search_latency.py).
+bench-search: install
+	@for script in bench/search_quality.py bench/search_latency.py; do \
+	  if [ -f $$script ]; then $(PY) $$script || exit 1; else echo "$$script: not there yet"; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) var staticfiles
