@@ -82,10 +82,20 @@ def clean_html(raw_html: str) -> str:
     return _cleaner.clean(_INVISIBLE.sub("", raw_html or ""))
 
 
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|br|hr|li|ul|ol|h[1-6]|pre|blockquote|table|thead|tbody|tr|td|th)\b[^>]*>", re.IGNORECASE
+)
+_ANY_TAG = re.compile(r"<[^>]+>")
+
+
 def html_to_text(clean: str) -> str:
-    """Plain text of sanitised HTML, for search and for excerpts."""
-    without_tags = re.sub(r"<[^>]+>", " ", clean)
-    return re.sub(r"\s+", " ", html_lib.unescape(without_tags)).strip()
+    """Plain text of sanitised HTML, for search and for excerpts.
+
+    Block elements become spaces; inline ones (``<strong>``, ``<a>``...) vanish without one, so
+    "<strong>Billing</strong>, then" reads "Billing, then" and not "Billing , then".
+    """
+    text = _ANY_TAG.sub("", _BLOCK_TAG.sub(" ", clean))
+    return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
 
 
 def render_markdown(source: str) -> Rendered:

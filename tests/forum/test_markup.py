@@ -227,3 +227,8 @@ def test_oversized_and_empty_input_never_raises():
 def test_text_is_plain_and_unescaped():
     rendered = markup.render_markdown("Tom &amp; Jerry: **a < b**")
     assert rendered.text == "Tom & Jerry: a < b"
+
+
+def test_plain_text_keeps_punctuation_next_to_inline_markup():
+    rendered = markup.render_markdown("Go to **Billing**, then *Invoices*.\n\n- one\n- two\n\nLast `code`!")
+    assert rendered.text == "Go to Billing, then Invoices. one two Last code!"
