@@ -37,30 +37,43 @@ def test_preferences_set_refuses_unknown_values(customer):
     assert preferences_for([customer.pk])[customer.pk][EventType.MENTIONS] == Delivery.DIGEST
 
 
-def test_demo_seed_without_forum_content_sets_bios_and_preferences():
+def test_demo_seed_without_forum_content_sets_bios_and_preferences(django_capture_on_commit_callbacks):
     from accounts.demo import seed as seed_accounts
 
-    seed_accounts(log=lambda *a: None)
+    users = seed_accounts(log=lambda *a: None)
     logged = []
-    assert demo.seed(log=logged.append) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        demo.seed(log=logged.append)
     assert "no forum topics yet" in logged[0]
-    from accounts.models import User
-
-    customer = User.objects.get(username="customer")
+    customer = users["customer"]
+    customer.refresh_from_db()
     assert (
         customer.bio
         and preferences_for([customer.pk])[customer.pk][EventType.MENTIONS] == Delivery.IMMEDIATELY
     )
 
 
-def test_demo_seed_creates_notifications_once():
+def test_demo_seed_creates_sample_notifications_once(django_capture_on_commit_callbacks):
     from accounts.demo import seed as seed_accounts
 
     users = seed_accounts(log=lambda *a: None)
     for _ in range(3):
         TopicFactory(author=users["staff"])
-    created = demo.seed(log=lambda *a: None)
-    assert len(created) == 6
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            demo.seed(log=lambda *a: None)
+    created = Notification.objects.all()
+    assert created.count() == 6
     assert {n.recipient for n in created} == {users["customer"]}
     assert sum(n.is_unread for n in created) == 3
-    assert demo.seed(log=lambda *a: None) == []
+
+
+def test_demo_seed_leaves_real_notifications_alone(django_capture_on_commit_callbacks):
+    from accounts.demo import seed as seed_accounts
+
+    users = seed_accounts(log=lambda *a: None)
+    topic = TopicFactory(author=users["staff"])
+    Notification.objects.create(recipient=users["customer"], kind=Notification.Kind.REPLY, topic=topic)
+    with django_capture_on_commit_callbacks(execute=True):
+        demo.seed(log=lambda *a: None)
+    assert Notification.objects.count() == 1
