@@ -1,5 +1,6 @@
-"""Demo FAQ for "Acme Cloud": sections, published articles, and a few articles promoted from the
-demo community's answered topics (when the forum's demo content exists). Idempotent."""
+"""Demo FAQ for "Acme Cloud" (file storage and sync for teams): a section per community
+category, published articles, and a few articles promoted from the demo community's answered
+topics (when the forum's demo content exists). Idempotent."""
 
 from __future__ import annotations
 
@@ -17,47 +18,51 @@ SECTIONS = [
     (
         "getting-started",
         "Getting started",
-        "Create your account, your first project and your first deploy.",
+        "Install the apps, set up your folders, share with your team.",
         "getting-started",
         [
             (
-                "create-first-project",
-                "How do I create my first project?",
-                "Sign in, choose New project on the dashboard, pick a region and a plan, and connect your repository.",
-                "<p>A project holds your apps, databases and environment settings.</p>"
-                "<ol><li>Sign in at the Acme Cloud dashboard.</li><li>Choose <b>New project</b>.</li>"
-                "<li>Pick a region close to your customers and a plan (you can change both later).</li>"
-                "<li>Connect a Git repository, or start from a template.</li></ol>"
-                "<p>Your first deploy starts as soon as the repository is connected.</p>",
-                ["projects", "onboarding"],
+                "install-desktop-app",
+                "How do I install the Acme Cloud desktop app?",
+                "Download it for macOS, Windows or Linux from Settings → Apps, sign in, and choose which folders to sync.",
+                "<p>The desktop app keeps a folder on your computer in sync with Acme Cloud.</p>"
+                "<ol><li>Open <b>Settings → Apps</b> in the web dashboard and download the app for your system.</li>"
+                "<li>Install it and sign in with your Acme Cloud account.</li>"
+                "<li>Choose the folders to sync; everything else stays online only.</li></ol>"
+                "<p>On Linux you can also install it from the terminal:</p>"
+                "<pre>curl -fsSL https://get.acme.example/desktop | sh\nacme-cloud --sign-in</pre>",
+                ["desktop", "sync"],
                 940,
                 61,
                 4,
             ),
             (
-                "install-the-cli",
-                "How do I install the Acme CLI?",
-                "Install it with the one-line installer or your package manager, then run acme login.",
-                "<p>The CLI runs on macOS, Linux and Windows.</p>"
-                "<pre>curl -fsSL https://get.acme.example/cli | sh\nacme login</pre>"
-                "<p>On macOS you can also use Homebrew: <code>brew install acme</code>. "
-                "Check the version with <code>acme --version</code>.</p>",
-                ["cli"],
-                610,
-                40,
-                2,
+                "restore-deleted-file",
+                "How do I restore a deleted file or an earlier version?",
+                "Deleted files stay in Trash for 30 days (180 on Business); earlier versions are under the file's Versions tab.",
+                "<p>Nothing is lost straight away.</p>"
+                "<ul><li><b>Deleted files</b>: open <b>Trash</b>, select the files and choose <b>Restore</b>. "
+                "Files stay in Trash for 30 days, 180 days on the Business plan.</li>"
+                "<li><b>Earlier versions</b>: open the file, choose the <b>Versions</b> tab and "
+                "<b>Restore this version</b>. The current version is kept as a version too.</li></ul>",
+                ["files", "versions", "trash"],
+                870,
+                58,
+                5,
             ),
             (
-                "invite-team",
-                "How do I invite my team?",
-                "Open Settings → Members, choose Invite, and pick a role for each person.",
-                "<p>Owners and admins can invite people from <b>Settings → Members</b>.</p>"
-                "<ul><li><b>Admin</b>: everything except billing.</li><li><b>Developer</b>: deploy and "
-                "manage apps.</li><li><b>Viewer</b>: read-only.</li></ul>"
-                "<p>Invitations expire after 7 days; you can resend them from the same page.</p>",
-                ["team", "permissions"],
-                320,
-                22,
+                "share-folder",
+                "How do I share a folder with my team?",
+                "Choose Share on the folder, add people or groups, and pick Viewer or Editor for each.",
+                "<p>Select the folder and choose <b>Share</b>.</p>"
+                "<ul><li><b>Editor</b>: can add, change and delete files.</li><li><b>Viewer</b>: can open and "
+                "download files.</li></ul>"
+                "<p>To share with people outside your company, create a <b>link</b> instead; owners can set "
+                "an expiry date and a password on it, or turn outside links off under "
+                "<b>Settings → Security</b>.</p>",
+                ["sharing", "permissions"],
+                520,
+                33,
                 3,
             ),
         ],
@@ -65,7 +70,7 @@ SECTIONS = [
     (
         "billing",
         "Billing and plans",
-        "Invoices, payment methods, plan changes and usage limits.",
+        "Invoices, payment methods, plan changes and storage limits.",
         "billing",
         [
             (
@@ -74,21 +79,21 @@ SECTIONS = [
                 "Go to Billing → Plan and choose a new plan; the change is prorated to the day.",
                 "<p>Plan changes take effect at once and are prorated to the day on your next invoice.</p>"
                 "<ol><li>Open <b>Billing → Plan</b>.</li><li>Choose the new plan and confirm.</li></ol>"
-                "<p>Downgrades check your usage first: if you use more than the new plan allows, "
-                "we tell you what to reduce before switching.</p>",
+                "<p>Downgrades check your storage first: if you use more than the new plan allows, "
+                "we show what to remove before switching.</p>",
                 ["plans", "invoices"],
                 780,
                 35,
                 9,
             ),
             (
-                "download-invoices",
-                "Where can I download my invoices?",
-                "Every invoice is under Billing → Invoices, as a PDF, for the last seven years.",
-                "<p>Open <b>Billing → Invoices</b> and choose <b>Download PDF</b> next to any invoice. "
-                "To send invoices to your accounts team automatically, add their address under "
-                "<b>Billing → Invoice recipients</b>.</p>",
-                ["invoices"],
+                "payment-methods",
+                "Which payment methods do you accept?",
+                "Cards (Visa, Mastercard, American Express) on every plan; invoices with bank transfer on yearly Business plans.",
+                "<p>Every plan can be paid by card: Visa, Mastercard and American Express.</p>"
+                "<p>Yearly <b>Business</b> plans can also be paid by bank transfer against an invoice. "
+                "Ask for it under <b>Billing → Payment method → Pay by invoice</b>.</p>",
+                ["payments"],
                 505,
                 30,
                 1,
@@ -96,10 +101,11 @@ SECTIONS = [
             (
                 "payment-failed",
                 "What happens if a payment fails?",
-                "We retry three times over seven days and email the billing contacts; your apps keep running.",
+                "We retry three times over seven days and email the billing contacts; your files stay available.",
                 "<p>Nothing stops right away. We retry the card after 1, 3 and 7 days and email your "
-                "billing contacts each time.</p><p>If the last retry fails, the project becomes read-only "
-                'until you <a href="https://acme.example/billing">update your payment method</a>.</p>',
+                "billing contacts each time.</p><p>If the last retry fails, the account becomes read-only "
+                "(you can still open and download files) until you "
+                '<a href="https://acme.example/billing">update your payment method</a>.</p>',
                 ["payments"],
                 260,
                 12,
@@ -108,55 +114,78 @@ SECTIONS = [
         ],
     ),
     (
-        "deploying",
-        "Deploying apps",
-        "Builds, environments, domains, rollbacks and logs.",
-        "deploying",
+        "mobile-app",
+        "Mobile app",
+        "The iOS and Android apps: offline files, camera uploads, notifications.",
+        "mobile-app",
         [
             (
-                "custom-domain",
-                "How do I use my own domain?",
-                "Add the domain under App → Domains, then create the CNAME record we show you; HTTPS is automatic.",
-                "<ol><li>Open your app and choose <b>Domains → Add domain</b>.</li>"
-                "<li>Create the <code>CNAME</code> record we display at your DNS provider.</li>"
-                "<li>Wait for the check to turn green (usually a few minutes).</li></ol>"
-                "<p>We issue and renew the TLS certificate for you.</p>",
-                ["domains", "dns", "https"],
-                870,
-                58,
-                5,
+                "offline-files",
+                "How do I make files available offline on my phone?",
+                "Open the file or folder's menu and choose Make available offline; manage the space under Settings → Offline files.",
+                "<ol><li>In the app, open the menu (⋯) next to a file or folder.</li>"
+                "<li>Choose <b>Make available offline</b>.</li></ol>"
+                "<p>Offline files update whenever your phone is online. See how much space they use, "
+                "and remove them all at once, under <b>Settings → Offline files</b>.</p>",
+                ["ios", "android", "offline"],
+                610,
+                40,
+                2,
             ),
             (
-                "rollback",
-                "How do I roll back a bad deploy?",
-                "Run acme rollback, or choose Roll back next to any earlier release in the dashboard.",
-                "<p>Every deploy is kept as a release. To go back to the previous one:</p>"
-                "<pre>acme rollback --app my-app</pre>"
-                "<p>Or open <b>Releases</b> and choose <b>Roll back</b> next to the release you want. "
-                "Environment variables are rolled back with the code.</p>",
-                ["deploys", "cli"],
+                "camera-uploads",
+                "How do I turn on camera uploads?",
+                "Go to Settings → Camera uploads in the app, choose a folder, and decide whether to upload over mobile data.",
+                "<p>Camera uploads copy new photos and videos to Acme Cloud automatically.</p>"
+                "<ol><li>Open <b>Settings → Camera uploads</b> and turn it on.</li>"
+                "<li>Choose the destination folder.</li>"
+                "<li>Leave <b>Use mobile data</b> off to upload on Wi-Fi only.</li></ol>",
+                ["ios", "android", "photos"],
                 455,
                 29,
                 2,
             ),
+        ],
+    ),
+    (
+        "integrations",
+        "Integrations",
+        "Slack, Zapier, webhooks and the API.",
+        "integrations",
+        [
             (
-                "environment-variables",
-                "How do I set environment variables and secrets?",
-                "Use App → Settings → Variables or acme env set; secrets are encrypted and never shown again.",
-                "<p>Variables are set per environment (production, staging, previews).</p>"
-                "<pre>acme env set DATABASE_POOL=20 --app my-app\nacme env set API_KEY --secret</pre>"
-                "<p>Changing a variable restarts the app with zero downtime.</p>",
-                ["configuration", "secrets"],
+                "api-token",
+                "How do I create an API token?",
+                "Create one under Settings → API tokens, choose its scopes, and copy it once: we never show it again.",
+                "<ol><li>Open <b>Settings → API tokens</b> and choose <b>New token</b>.</li>"
+                "<li>Name it, choose its scopes (read files, write files, admin) and an expiry.</li>"
+                "<li>Copy the token now: we store only a hash.</li></ol>"
+                "<p>Use it as a bearer token:</p>"
+                '<pre>curl -H "Authorization: Bearer $ACME_TOKEN" \\\n  https://api.acme.example/v2/files</pre>',
+                ["api", "tokens"],
                 390,
                 25,
                 4,
+            ),
+            (
+                "connect-slack",
+                "How do I connect Acme Cloud to Slack?",
+                "Install the Acme Cloud app from Settings → Integrations → Slack; links you paste then show previews and permissions.",
+                "<p>An admin installs the Slack app once for the whole workspace from "
+                "<b>Settings → Integrations → Slack</b>.</p>"
+                "<p>After that, Acme Cloud links pasted in Slack show a preview, and people without "
+                "access get a button to request it.</p>",
+                ["slack"],
+                320,
+                22,
+                3,
             ),
         ],
     ),
     (
         "account-security",
         "Account and security",
-        "Sign-in, two-factor authentication, API tokens and audit logs.",
+        "Sign-in, two-factor authentication, sessions and audit logs.",
         "account-security",
         [
             (

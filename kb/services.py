@@ -116,6 +116,17 @@ def post_to_rich_text(post: Post, *, features: list[str]) -> str:
     return html_to_rich_text(markup.render_markdown(post.source).html, features=features)
 
 
+_BLOCK_TAGS = ["p", "li", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br"]
+
+
+def _plain_text(clean_html: str) -> str:
+    """Readable plain text of sanitised HTML: spaces between blocks, none inside a line."""
+    soup = BeautifulSoup(clean_html, "html.parser")
+    for block in soup.find_all(_BLOCK_TAGS):
+        block.insert_after(" ")
+    return re.sub(r"\s+", " ", soup.get_text()).strip()
+
+
 def _summary_from_text(text: str) -> str:
     """The first sentences of ``text`` that fit a summary, cut at a word boundary."""
     text = re.sub(r"\s+", " ", text or "").strip()
@@ -181,7 +192,7 @@ def topic_promote_to_faq(*, actor, topic: Topic, section: FaqSectionPage) -> Pro
         context = post_to_rich_text(topic.first_post, features=CONTEXT_FEATURES) if topic.first_post else ""
         article = FaqArticlePage(
             title=topic.title[:255],
-            summary=_summary_from_text(markup.render_markdown(answer_post.source).text),
+            summary=_summary_from_text(_plain_text(markup.render_markdown(answer_post.source).html)),
             question_context=context,
             answer=answer,
             source_topic=topic,

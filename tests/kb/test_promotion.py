@@ -281,3 +281,20 @@ def test_promoted_draft_is_editable_by_staff_in_the_admin(client, staff, section
     client.force_login(staff)
     html = client.get(f"/admin/pages/{article.pk}/edit/").content.decode()
     assert "How do I change my plan?" in html and "Feedback" in html
+
+
+@pytest.mark.django_db
+def test_promote_summary_is_readable_plain_text(editor, section):
+    topic = make_answered_topic(
+        official="Open **Billing → Invoices**, pick a range.\n\n- then *Download all*"
+    )
+    article = topic_promote_to_faq(actor=editor, topic=topic, section=section).article
+    assert article.summary == "Open Billing → Invoices, pick a range. then Download all"
+
+
+@pytest.mark.django_db
+def test_promote_summary_of_a_long_answer_stops_at_a_sentence(editor, section):
+    sentence = "This sentence explains one more step of the long procedure in detail. "
+    topic = make_answered_topic(official=sentence * 12)
+    article = topic_promote_to_faq(actor=editor, topic=topic, section=section).article
+    assert len(article.summary) <= 300 and article.summary.endswith("detail.")
