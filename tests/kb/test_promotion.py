@@ -298,3 +298,15 @@ def test_promote_summary_of_a_long_answer_stops_at_a_sentence(editor, section):
     topic = make_answered_topic(official=sentence * 12)
     article = topic_promote_to_faq(actor=editor, topic=topic, section=section).article
     assert len(article.summary) <= 300 and article.summary.endswith("detail.")
+
+
+@pytest.mark.django_db
+def test_candidates_report_query_count_does_not_grow_with_topics(
+    client, editor, django_assert_max_num_queries
+):
+    for n in range(20):
+        make_answered_topic(title=f"Answered question number {n}")
+    client.force_login(editor)
+    with django_assert_max_num_queries(25):
+        response = client.get("/admin/faq/candidates/")
+    assert response.content.decode().count("Promote to FAQ") == 20

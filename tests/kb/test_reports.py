@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django.utils import timezone
 
@@ -109,3 +110,24 @@ def test_reports_closed_to_customers_and_anonymous(client, customer, url):
 def test_feedback_report_ignores_a_non_numeric_article_filter(client, editor):
     client.force_login(editor)
     assert client.get("/admin/faq/feedback/?article=abc").status_code == 200
+
+
+@pytest.mark.django_db
+def test_feedback_and_review_reports_query_counts(client, editor, section, django_assert_max_num_queries):
+    from kb.models import HelpfulVote
+    from tests.factories import UserFactory
+
+    overdue = timezone.localdate() - datetime.timedelta(days=1)
+    for n in range(10):
+        article = make_article(section, f"Question {n}", review_by=overdue)
+        HelpfulVote.objects.create(
+            article=article, user=UserFactory(), helpful=False, comment=f"feedback-{n}-text"
+        )
+    client.force_login(editor)
+    with django_assert_max_num_queries(25):
+        assert (
+            len(set(re.findall(r"feedback-\d+-text", client.get("/admin/faq/feedback/").content.decode())))
+            == 10
+        )
+    with django_assert_max_num_queries(25):
+        assert client.get("/admin/faq/review/").content.decode().count("Review date passed") == 10
