@@ -439,7 +439,7 @@ def test_moderation_queue_lists_oldest_first_with_flags(world, django_assert_max
     html = response.content.decode()
     assert html.index(f'id="queue-post-{older.pk}"') < html.index(f'id="queue-post-{newer.pk}"')
     assert "Pasted a licence key" in html
-    assert "12 posts waiting" in html
+    assert "<strong>12</strong> posts waiting" in html
 
 
 def test_moderation_queue_empty_state(world):
