@@ -221,6 +221,15 @@ class FaqArticlePage(Page):
     )
     parent_page_types = ["kb.FaqSectionPage"]
     subpage_types: list[str] = []
+    # A copy is a new article: it starts with no votes or views and claims no community topic
+    # (the topic links to one article only).
+    exclude_fields_in_copy = [
+        "view_count",
+        "helpful_yes_count",
+        "helpful_no_count",
+        "source_topic",
+        "source_answer",
+    ]
 
     class Meta:
         verbose_name = "FAQ article"

@@ -198,3 +198,16 @@ def test_previews_do_not_count_as_views(article):
     response = article.make_preview_request()
     assert response.status_code == 200 and "Use a card." in response.content.decode()
     assert FaqArticlePage.objects.get(pk=article.pk).view_count == 0
+
+
+@pytest.mark.django_db
+def test_copying_an_article_starts_fresh(article):
+    from tests.kb.conftest import make_answered_topic
+
+    topic = make_answered_topic()
+    FaqArticlePage.objects.filter(pk=article.pk).update(
+        view_count=10, helpful_yes_count=3, source_topic=topic
+    )
+    article = FaqArticlePage.objects.get(pk=article.pk)
+    copy = article.copy(update_attrs={"slug": "copy", "title": "Copy"})
+    assert (copy.view_count, copy.helpful_yes_count, copy.source_topic_id) == (0, 0, None)
