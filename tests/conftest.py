@@ -54,3 +54,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgres"):
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_stamp(settings, tmp_path):
+    """The anonymous page cache's version stamp (forum/cache.py) lives in the test's folder."""
+    settings.FORUM_PAGE_CACHE_STAMP = tmp_path / "page-cache.stamp"

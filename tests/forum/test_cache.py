@@ -1,0 +1,268 @@
+"""The anonymous page cache (forum/cache.py): what is stored, and that any content write
+invalidates it."""
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.test import RequestFactory
+
+import pytest
+
+from forum import cache as page_cache
+from forum.models import Post, Topic
+from tests.factories import TopicFactory
+
+rf = RequestFactory()
+
+
+@pytest.fixture(autouse=True)
+def _stamp(settings, tmp_path):
+    settings.FORUM_PAGE_CACHE_STAMP = tmp_path / "page-cache.stamp"
+    settings.FORUM_PAGE_CACHE_SECONDS = 300
+    page_cache.install()
+
+
+class CountingView:
+    """A view listing topic titles that counts how often it really ran."""
+
+    def __init__(self, **response_kwargs):
+        self.calls = 0
+        self.hits = []
+        self.response_kwargs = response_kwargs
+
+    def __call__(self, request, pk=None):
+        self.calls += 1
+        titles = ", ".join(Topic.objects.order_by("pk").values_list("title", flat=True))
+        return HttpResponse(titles, **self.response_kwargs)
+
+    def on_hit(self, request, pk=None):
+        self.hits.append(pk)
+
+
+def cached(view, **kwargs):
+    return page_cache.anonymous_page_cache(**kwargs)(view)
+
+
+@pytest.mark.django_db
+def test_page_cache_serves_the_second_anonymous_request_from_cache():
+    TopicFactory(title="First topic")
+    view = CountingView()
+    wrapped = cached(view)
+
+    first = wrapped(rf.get("/community/"))
+    second = wrapped(rf.get("/community/"))
+
+    assert view.calls == 1
+    assert first["X-Page-Cache"] == "miss"
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content == b"First topic"
+    assert second["Content-Type"] == first["Content-Type"]
+
+
+@pytest.mark.django_db
+def test_page_cache_keys_on_the_full_address():
+    view = CountingView()
+    wrapped = cached(view)
+
+    wrapped(rf.get("/community/?page=1"))
+    wrapped(rf.get("/community/?page=2"))
+
+    assert view.calls == 2
+
+
+@pytest.mark.django_db
+def test_page_cache_is_bypassed_with_a_session_or_messages_cookie():
+    view = CountingView()
+    wrapped = cached(view)
+    for cookie in (settings.SESSION_COOKIE_NAME, "messages"):
+        request = rf.get("/community/")
+        request.COOKIES[cookie] = "x"
+        response = wrapped(request)
+        assert "X-Page-Cache" not in response
+    assert view.calls == 2
+    wrapped(rf.get("/community/"))
+    assert view.calls == 3
+
+
+@pytest.mark.django_db
+def test_page_cache_ignores_posts_and_other_methods():
+    view = CountingView()
+    wrapped = cached(view)
+
+    wrapped(rf.post("/community/"))
+    wrapped(rf.post("/community/"))
+
+    assert view.calls == 2
+
+
+@pytest.mark.django_db
+def test_page_cache_invalidated_by_save_update_and_delete():
+    topic = TopicFactory(title="Old title")
+    view = CountingView()
+    wrapped = cached(view)
+    wrapped(rf.get("/community/"))
+
+    Topic.objects.filter(pk=topic.pk).update(title="New title")  # no signal: seen at the SQL layer
+    response = wrapped(rf.get("/community/"))
+    assert response["X-Page-Cache"] == "miss"
+    assert response.content == b"New title"
+
+    TopicFactory(title="Another")
+    assert wrapped(rf.get("/community/")).content == b"New title, Another"
+
+    Post.objects.filter(topic=topic).update(vote_count=3)
+    assert wrapped(rf.get("/community/"))["X-Page-Cache"] == "miss"
+    assert view.calls == 4
+
+
+@pytest.mark.django_db
+def test_page_cache_not_invalidated_by_view_counts_or_logins(customer):
+    topic = TopicFactory()
+    view = CountingView()
+    wrapped = cached(view)
+    wrapped(rf.get("/community/"))
+
+    from django.db.models import F
+
+    Topic.objects.filter(pk=topic.pk).update(view_count=F("view_count") + 5)
+    from django.utils import timezone
+
+    type(customer).objects.filter(pk=customer.pk).update(last_login=timezone.now())
+
+    assert wrapped(rf.get("/community/"))["X-Page-Cache"] == "hit"
+    assert view.calls == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_page_cache_bumps_again_after_commit():
+    from django.db import transaction
+
+    versions = []
+    with transaction.atomic():
+        TopicFactory()
+        versions.append(page_cache.content_version())
+    versions.append(page_cache.content_version())
+
+    assert versions[0] != versions[1]
+
+
+@pytest.mark.django_db
+def test_page_cache_bump_is_dropped_on_rollback(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                TopicFactory()
+                raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+
+
+@pytest.mark.django_db
+def test_page_cache_does_not_store_pages_with_a_csrf_token():
+    calls = []
+
+    def view(request):
+        calls.append(1)
+        return HttpResponse(f"<form>{get_token(request)}</form>")
+
+    wrapped = cached(view)
+    wrapped(rf.get("/community/"))
+    response = wrapped(rf.get("/community/"))
+
+    assert len(calls) == 2
+    assert "X-Page-Cache" not in response
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [302, 404, 500])
+def test_page_cache_does_not_store_other_statuses(status):
+    view = CountingView(status=status)
+    wrapped = cached(view)
+
+    wrapped(rf.get("/community/"))
+    wrapped(rf.get("/community/"))
+
+    assert view.calls == 2
+
+
+@pytest.mark.django_db
+def test_page_cache_does_not_store_responses_that_set_cookies_or_cache_control():
+    def with_cookie(request):
+        response = HttpResponse("x")
+        response.set_cookie("seen", "1")
+        return response
+
+    def private(request):
+        response = HttpResponse("x")
+        response["Cache-Control"] = "private"
+        return response
+
+    for view in (with_cookie, private):
+        wrapped = cached(view)
+        wrapped(rf.get("/community/"))
+        assert "X-Page-Cache" not in wrapped(rf.get("/community/"))
+
+
+@pytest.mark.django_db
+def test_page_cache_runs_on_hit_for_hits_only():
+    view = CountingView()
+    wrapped = cached(view, on_hit=view.on_hit)
+
+    wrapped(rf.get("/community/t/7/x/"), pk=7)
+    wrapped(rf.get("/community/t/7/x/"), pk=7)
+
+    assert view.hits == [7]
+
+
+@pytest.mark.django_db
+def test_page_cache_off_with_zero_seconds(settings):
+    settings.FORUM_PAGE_CACHE_SECONDS = 0
+    view = CountingView()
+    wrapped = cached(view)
+
+    wrapped(rf.get("/community/"))
+    wrapped(rf.get("/community/"))
+
+    assert view.calls == 2
+
+
+@pytest.mark.django_db
+def test_page_cache_version_lives_in_a_shared_cache(settings, tmp_path):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "c"),
+        }
+    }
+    settings.FORUM_PAGE_CACHE_STAMP = tmp_path / "unused.stamp"
+    before = page_cache.content_version()
+
+    page_cache.bump()
+
+    assert page_cache.content_version() != before
+    assert not (tmp_path / "unused.stamp").exists()
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ('INSERT INTO "forum_post" ("topic_id") VALUES (%s)', True),
+        ('UPDATE "forum_topic" SET "title" = %s WHERE "forum_topic"."id" = %s', True),
+        ('DELETE FROM "taggit_taggeditem" WHERE id = %s', True),
+        ('UPDATE "wagtailcore_page" SET "live" = %s WHERE id = %s', True),
+        ('UPDATE "accounts_user" SET "display_name" = %s WHERE id = %s', True),
+        (
+            'UPDATE "forum_topic" SET "view_count" = ("forum_topic"."view_count" + %s) WHERE "forum_topic"."id" = %s',
+            False,
+        ),
+        ('UPDATE "accounts_user" SET "last_login" = %s WHERE "accounts_user"."id" = %s', False),
+        ('INSERT INTO "django_session" ("session_key") VALUES (%s)', False),
+        ('UPDATE "search_querylog" SET "hits" = %s', False),
+        ('SELECT * FROM "forum_topic"', False),
+    ],
+)
+def test_is_content_write(sql, expected):
+    assert page_cache.is_content_write(sql) is expected
