@@ -1,0 +1,35 @@
+"""Background work for the search index. Tasks take ids, never objects, so they can be queued
+in the database and run later by ``manage.py db_worker``."""
+
+from __future__ import annotations
+
+from django.apps import apps
+
+from modelsearch.backends import get_search_backend
+
+from django_tasks import task
+
+
+@task()
+def index_documents(backend_name: str, model_label: str, pks: list[str]) -> int:
+    """Re-read the objects from the database and (re)index them; ids that are gone or no
+    longer indexable are removed from the index. Returns how many ids were handled."""
+    backend = get_search_backend(backend_name)
+    backend.update_ids(apps.get_model(model_label), list(pks))
+    return len(pks)
+
+
+@task()
+def delete_documents(backend_name: str, model_label: str, pks: list[str]) -> int:
+    """Remove documents from the index by primary key."""
+    backend = get_search_backend(backend_name)
+    backend.write([("delete", apps.get_model(model_label), list(pks))])
+    return len(pks)
+
+
+@task()
+def rebuild_index(backend_name: str) -> int:
+    """Rebuild a whoosh index from the database (scheduled when an index folder is found
+    empty). Returns the number of documents indexed."""
+    backend = get_search_backend(backend_name)
+    return backend.rebuild()
