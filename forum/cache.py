@@ -23,7 +23,8 @@ Rules:
   Responses say ``X-Page-Cache: hit`` or ``miss``.
 
 Use: ``@anonymous_page_cache()`` on a view, under ``@require_GET``. ``on_hit(request, **kwargs)``
-runs on a cache hit instead of the view, for work a hit must still do (e.g. counting a view).
+runs on a cache hit instead of the view, for work a hit must still do: the topic page uses
+``@anonymous_page_cache(on_hit=count_topic_view)`` so that cached views are still counted.
 """
 
 from __future__ import annotations
@@ -211,3 +212,11 @@ def anonymous_page_cache(on_hit: Callable[..., None] | None = None):
         return wrapper
 
     return decorator
+
+
+def count_topic_view(request: HttpRequest, pk: int, *args, **kwargs) -> None:
+    """``on_hit`` for the topic page: a page served from the cache still counts as a view."""
+    from forum.models import Topic
+    from forum.services.views import topic_record_view
+
+    topic_record_view(request=request, topic=Topic(pk=pk))

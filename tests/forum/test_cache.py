@@ -266,3 +266,15 @@ def test_page_cache_version_lives_in_a_shared_cache(settings, tmp_path):
 )
 def test_is_content_write(sql, expected):
     assert page_cache.is_content_write(sql) is expected
+
+
+@pytest.mark.django_db
+def test_count_topic_view_counts_a_cached_topic_view(monkeypatch):
+    seen = []
+    monkeypatch.setattr(
+        "forum.services.views.topic_record_view", lambda *, request, topic: seen.append(topic.pk) or True
+    )
+
+    page_cache.count_topic_view(rf.get("/community/t/5/x/"), pk=5, slug="x")
+
+    assert seen == [5]
