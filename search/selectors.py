@@ -260,7 +260,7 @@ def bump_generation() -> None:
 
 
 def similar_hits(
-    raw_query: str, *, limit: int = SIMILAR_LIMIT, exclude_topic_ids: tuple[int, ...] = ()
+    raw_query: str, *, limit: int = SIMILAR_LIMIT, candidates: int = SIMILAR_CANDIDATES
 ) -> list[Hit]:
     """The FAQ articles and topics most like a draft title, best first (uncached).
 
@@ -270,23 +270,22 @@ def similar_hits(
     query = backend_query(raw_query)
     if not query:
         return []
+    candidates = max(candidates, limit)
     hits: list[Hit] = []
     faq_qs = _live_faq()
     if faq_qs is not None:
         pages = list(
             faq_qs.only("id", "title", "url_path", "path", "depth")
             .search(query, operator="or")
-            .annotate_score("_score")[:SIMILAR_CANDIDATES]
+            .annotate_score("_score")[:candidates]
         )
         pages, _ = _drop_restricted(pages)
         hits.extend(faq_hit(page, rank, with_texts=False) for rank, page in enumerate(pages))
-    topics_qs = Topic.objects.filter(is_hidden=False)
-    if exclude_topic_ids:
-        topics_qs = topics_qs.exclude(pk__in=exclude_topic_ids)
     topics = list(
-        topics_qs.only(*SIMILAR_TOPIC_FIELDS)
+        Topic.objects.filter(is_hidden=False)
+        .only(*SIMILAR_TOPIC_FIELDS)
         .search(query, operator="or")
-        .annotate_score("_score")[:SIMILAR_CANDIDATES]
+        .annotate_score("_score")[:candidates]
     )
     hits.extend(topic_hit(topic, rank) for rank, topic in enumerate(topics))
     query_stems = {stem(t) for t in query_terms(raw_query)}

@@ -68,6 +68,12 @@ def search_log_flush() -> int:
     return len(entries)
 
 
+def search_log_discard() -> None:
+    """Drop buffered entries without writing them (tests start from an empty buffer)."""
+    with _lock:
+        _buffer.clear()
+
+
 def search_log_pending() -> int:
     with _lock:
         return len(_buffer)

@@ -211,6 +211,15 @@ _SEARCH_BACKENDS = {
 if SEARCH_BACKEND not in _SEARCH_BACKENDS:
     raise ImproperlyConfigured(f"SEARCH_BACKEND must be one of {sorted(_SEARCH_BACKENDS)}")
 WAGTAILSEARCH_BACKENDS = {"default": _SEARCH_BACKENDS[SEARCH_BACKEND]}
+# The search page, similar questions and the search log (see README "Search").
+SEARCH_RESULTS_PER_PAGE = env_int("SEARCH_RESULTS_PER_PAGE", 20)
+SEARCH_MERGE_DEPTH = env_int("SEARCH_MERGE_DEPTH", 200)
+SEARCH_SIMILAR_CACHE_SECONDS = env_int("SEARCH_SIMILAR_CACHE_SECONDS", 60)
+SEARCH_VOCABULARY_SECONDS = env_int("SEARCH_VOCABULARY_SECONDS", 3600)
+SEARCH_LOG_ENABLED = env_bool("SEARCH_LOG_ENABLED", True)
+SEARCH_LOG_BUFFER_SIZE = env_int("SEARCH_LOG_BUFFER_SIZE", 20)
+SEARCH_LOG_FLUSH_SECONDS = env_int("SEARCH_LOG_FLUSH_SECONDS", 30)
+SEARCH_LOG_RETENTION_DAYS = env_int("SEARCH_LOG_RETENTION_DAYS", 90)
 
 # --- accounts (django-allauth) ------------------------------------------------------------
 

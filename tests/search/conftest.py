@@ -11,6 +11,7 @@ import importlib.util
 import pytest
 
 from search import spelling
+from search.services import search_log_discard
 
 
 def _available_backends() -> dict[str, dict]:
@@ -32,5 +33,15 @@ def search_backend(request, settings, tmp_path, db):
     settings.WAGTAILSEARCH_BACKENDS = {"default": conf}
     settings.SEARCH_LOG_BUFFER_SIZE = 1
     spelling.forget_vocabulary()
+    search_log_discard()
     yield request.param
     spelling.forget_vocabulary()
+    search_log_discard()
+
+
+@pytest.fixture(autouse=True)
+def _empty_search_log_buffer():
+    """Entries buffered by an earlier test must not be written into this one's database."""
+    search_log_discard()
+    yield
+    search_log_discard()

@@ -10,17 +10,10 @@ from django.utils import timezone
 import pytest
 
 from search.models import SearchLogEntry
-from search.services import search_log_flush, search_log_pending, search_log_prune, search_log_record
+from search.services import search_log_pending, search_log_prune, search_log_record
 
 
-@pytest.fixture
-def clean_buffer():
-    search_log_flush()
-    yield
-    search_log_flush()
-
-
-def test_search_log_record_buffers_until_the_threshold(db, settings, clean_buffer):
+def test_search_log_record_buffers_until_the_threshold(db, settings):
     settings.SEARCH_LOG_BUFFER_SIZE = 3
     settings.SEARCH_LOG_FLUSH_SECONDS = 3600
     search_log_record(query="Refund", result_count=2, source="page")
@@ -35,7 +28,7 @@ def test_search_log_record_buffers_until_the_threshold(db, settings, clean_buffe
     ]
 
 
-def test_search_log_record_ignores_empty_queries_and_can_be_disabled(db, settings, clean_buffer):
+def test_search_log_record_ignores_empty_queries_and_can_be_disabled(db, settings):
     settings.SEARCH_LOG_BUFFER_SIZE = 1
     search_log_record(query="   ", result_count=0, source="page")
     settings.SEARCH_LOG_ENABLED = False
