@@ -55,7 +55,7 @@ def event_icon(event: TopicEvent) -> str:
         "official": "\u2714",
         "accepted": "\u2714",
         "duplicate": "\u29c9",
-        "locked": "\U0001f512",
-        "unlocked": "\U0001f513",
+        "locked": "\u2298",
+        "unlocked": "\u25cb",
         "moved": "\u2192",
     }.get(event.kind, "\u2022")
