@@ -470,3 +470,18 @@ def test_user_reaction_state_anonymous_costs_nothing(world, django_assert_num_qu
     with django_assert_num_queries(0):
         state = selectors.user_reaction_state(AnonymousUser(), world["topic"], [world["reply"]])
     assert state == {"metoo": False, "voted_post_ids": set(), "flagged_post_ids": set()}
+
+
+def test_reactions_topic_include_renders_without_question_post(world):
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    topic = world["topic"]
+    Topic.objects.filter(pk=topic.pk).update(first_post=None)
+    topic.refresh_from_db()
+    request = RequestFactory().get(topic.get_absolute_url())
+    request.user = world["users"]["customer"]
+    html = render_to_string(
+        "forum/includes/reactions_topic.html", {"topic": topic, "user": request.user}, request=request
+    )
+    assert "Me too" in html and "Report" not in html
