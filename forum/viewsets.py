@@ -463,7 +463,7 @@ class ModerationViewSet(ViewSet):
         ]
 
     def get_menu_item(self, order=None):
-        return QueueMenuItem(
+        return QueueCountMenuItem(
             self.menu_label,
             reverse("forum_moderation:queue"),
             name="moderation-queue",
@@ -475,6 +475,19 @@ class ModerationViewSet(ViewSet):
 class QueueMenuItem(MenuItem):
     def is_shown(self, request):
         return permissions.is_moderator(request.user)
+
+
+class QueueCountMenuItem(QueueMenuItem):
+    """The queue's entry, with how many posts wait in it (one count query)."""
+
+    def render_component(self, request):
+        from wagtail.admin.menu import LinkMenuItemComponent
+
+        waiting = selectors.open_flag_total()
+        label = f"{self.label} ({waiting})" if waiting else self.label
+        return LinkMenuItemComponent(
+            self.name, label, self.url, icon_name=self.icon_name, classname=self.classname, attrs=self.attrs
+        )
 
 
 class BannedMembersViewSet(ViewSet):

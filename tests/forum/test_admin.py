@@ -303,3 +303,7 @@ def test_admin_users_bulk_ban_and_unban(customer, staff):
     client.post(f"/admin/bulk/accounts/user/forum_unban_users/?id={customer.pk}")
     customer.refresh_from_db()
     assert not customer.is_banned
+
+
+def test_admin_menu_queue_shows_waiting_count(moderator, flagged):
+    assert "Moderation queue (1)" in _menu(client_for(moderator))
