@@ -569,3 +569,11 @@ def test_home_page_lists_recent_unanswered_and_categories(client, category):
     TopicFactory(category=category, title="Home page recent topic")
     html = client.get("/").content.decode()
     assert "Home page recent topic" in html and "Billing" in html
+
+
+def test_editors_get_the_faq_tools_without_staff_tools(client, editor, staff):
+    topic = TopicFactory()
+    post_services.post_mark_official(actor=staff, post=PostFactory(topic=topic, author=staff))
+    client.force_login(editor)
+    html = client.get(topic.get_absolute_url()).content.decode()
+    assert "Promote to FAQ" in html and "Staff tools" not in html
