@@ -103,6 +103,7 @@ def topic_for_page(pk: int) -> Topic | None:
             "duplicate_of",
             "official_answer",
             "accepted_answer",
+            "faq_page",
         )
         .filter(pk=pk)
         .first()
