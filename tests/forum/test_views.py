@@ -577,3 +577,11 @@ def test_editors_get_the_faq_tools_without_staff_tools(client, editor, staff):
     client.force_login(editor)
     html = client.get(topic.get_absolute_url()).content.decode()
     assert "Promote to FAQ" in html and "Staff tools" not in html
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+def test_actions_never_redirect_off_site(client, customer, next_url):
+    topic = TopicFactory()
+    client.force_login(customer)
+    response = client.post(reverse("forum:topic_follow", args=[topic.pk]), {"next": next_url})
+    assert response["Location"] == topic.get_absolute_url()
