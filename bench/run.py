@@ -112,7 +112,9 @@ def prepare_site(topics: int, var: Path, reuse: bool) -> dict:
     env = site_env(var)
     marker = var / "generated.json"
     if reuse and marker.exists() and json.loads(marker.read_text()).get("topics") == topics:
-        log(f"== reusing {var} ({topics} topics)")
+        log(f"== reusing {var} ({topics} topics): migrate and collectstatic only")
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "collectstatic", "--noinput", "-v0")
         return json.loads(marker.read_text())
     if var.exists():
         shutil.rmtree(var)
@@ -557,6 +559,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("BENCH_DIR", HERE / "results")))
     parser.add_argument("--reuse", action="store_true", help="keep our data folder if it has the same size")
     parser.add_argument("--no-spirit", action="store_true", help="measure only this site")
+    parser.add_argument("--prepare-only", action="store_true", help="build our data folder and stop")
     parser.add_argument("--spirit-results", type=Path, help="use a finished peer run (results/T<n>) instead")
     args = parser.parse_args()
 
@@ -565,6 +568,9 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     generator = loadgen()
     info = prepare_site(args.topics, out_dir / "var", args.reuse)
+    if args.prepare_only:
+        print(json.dumps(info, indent=1))
+        return
     ours = bench_site(out_dir / "var", args, generator)
     ours["loadgen"] = generator
     spirit: dict = {}
