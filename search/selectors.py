@@ -74,6 +74,7 @@ class SearchOutcome:
     type_counts: dict[str, int] = field(default_factory=dict)
     status_counts: dict[str, int] = field(default_factory=dict)
     category_counts: list[tuple[Category, int]] = field(default_factory=list)
+    corrected_from: str = ""
 
     @property
     def truncated(self) -> bool:
@@ -120,8 +121,11 @@ def _facet(results, field_name: str) -> dict:
         return {}
 
 
-def site_search(raw_query: str, filters: Filters | None = None) -> SearchOutcome:
+def site_search(raw_query: str, filters: Filters | None = None, *, autocorrect: bool = True) -> SearchOutcome:
     """Everything the search page shows for ``raw_query`` (already normalised) and ``filters``.
+
+    When nothing at all matches and the spelling suggestion finds results, those are returned
+    instead, with ``corrected_from`` set to what was typed (the page offers the original too).
 
     All words must match (operator "and"); when nothing matches and the query has several words,
     any word may match instead and ``matched_all_words`` is False. Hidden topics, draft and
@@ -144,6 +148,11 @@ def site_search(raw_query: str, filters: Filters | None = None) -> SearchOutcome
         outcome.matched_all_words = False
     if not outcome.total:
         outcome.matched_all_words = True
+        if outcome.suggestion and autocorrect:
+            corrected = site_search(outcome.suggestion, filters, autocorrect=False)
+            if corrected.total:
+                corrected.corrected_from = raw_query
+                return corrected
     return outcome
 
 

@@ -5,7 +5,7 @@ article titles, with how often it occurs. It is built from the database (not fro
 index, so it works on every backend), kept in the cache for ``SEARCH_VOCABULARY_SECONDS``
 (default an hour) and held in each process for a minute so a request does not unpickle it.
 
-A query word is corrected only when it is unknown to the vocabulary, at least
+A query word is corrected only when neither it nor its stem is in the vocabulary, at least
 ``MIN_WORD_LENGTH`` letters long and not a number; the correction is the most frequent known
 word within one edit (insert, delete, replace, swap two neighbours), else within two edits of
 a word of similar length. Known words are never "corrected".
@@ -19,7 +19,7 @@ from collections import Counter
 from django.conf import settings
 from django.core.cache import cache
 
-from search.text import STOP_WORDS, tokenize
+from search.text import STOP_WORDS, stem, tokenize
 
 VOCABULARY_CACHE_KEY = "search:vocabulary:v1"
 MIN_WORD_LENGTH = 4
@@ -58,14 +58,21 @@ def vocabulary() -> dict[str, int]:
     if vocab is None:
         vocab = build_vocabulary()
         cache.set(VOCABULARY_CACHE_KEY, vocab, getattr(settings, "SEARCH_VOCABULARY_SECONDS", 3600))
-    _local.update(at=now, vocabulary=vocab)
+    _local.update(at=now, vocabulary=vocab, stems=None)
     return vocab
+
+
+def known_stems(vocab: dict[str, int]) -> set[str]:
+    """Stems of the vocabulary, so "invoice" counts as known when titles say "invoices"."""
+    if _local.get("stems") is None or _local.get("stems_of") is not vocab:
+        _local.update(stems={stem(word) for word in vocab}, stems_of=vocab)
+    return _local["stems"]
 
 
 def forget_vocabulary() -> None:
     """Drop the cached vocabulary (tests, and after bulk imports)."""
     cache.delete(VOCABULARY_CACHE_KEY)
-    _local.update(at=0.0, vocabulary=None)
+    _local.update(at=0.0, vocabulary=None, stems=None, stems_of=None)
 
 
 def _edits1(word: str) -> set[str]:
@@ -129,10 +136,11 @@ def suggest(query: str) -> str | None:
     vocab = vocabulary()
     if not vocab:
         return None
+    stems = known_stems(vocab)
     changed = False
     out: list[str] = []
     for word in words:
-        fixed = correct_word(word, vocab)
+        fixed = None if stem(word) in stems else correct_word(word, vocab)
         if fixed and fixed != word:
             out.append(fixed)
             changed = True

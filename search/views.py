@@ -121,13 +121,14 @@ def search_index(request: HttpRequest) -> HttpResponse:
         return render(request, "search/search.html", context)
 
     filters = _filters_from(request)
-    outcome = selectors.site_search(query, filters)
+    outcome = selectors.site_search(query, filters, autocorrect=request.GET.get("spell") != "0")
     paginator = Paginator(outcome.hits, _per_page())
     page = paginator.get_page(request.GET.get("page"))
     selectors.decorate_page(list(page.object_list), outcome.terms)
     if request.GET.get("page", "1") in ("", "1") and not filters.any:  # once per search, not per page
         search_log_record(query=query, result_count=outcome.total, source="page")
 
+    query = outcome.query  # the corrected query when the typed one found nothing
     base = _url(query, filters)
     context.update(
         outcome=outcome,
@@ -137,6 +138,7 @@ def search_index(request: HttpRequest) -> HttpResponse:
         facet_groups=_facet_groups(outcome, filters),
         page_url_prefix=f"{base}&page=" if base != "?" else "?page=",
         suggestion_url=_url(outcome.suggestion, filters) if outcome.suggestion else "",
+        original_url=_url(outcome.corrected_from, filters, spell="0") if outcome.corrected_from else "",
         clear_filters_url=_url(query, selectors.Filters()),
         ask_url=f"{ASK_URL}?{urlencode({'title': query[:200]})}",
     )

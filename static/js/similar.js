@@ -37,7 +37,8 @@
       }
       results.forEach(function (item) {
         var li = el("li", "similar-item similar-" + item.type);
-        var badge = el("span", "badge badge-marker badge-" + (item.type === "faq" ? "faq" : (item.answered ? "solved" : "open")), item.marker);
+        var marker = item.type === "faq" ? "faq" : /^Official/.test(item.marker) ? "official" : item.answered ? "solved" : item.status;
+        var badge = el("span", "badge badge-marker badge-" + marker, item.marker);
         var link = el("a", "similar-link", item.title);
         link.href = item.url;
         link.target = "_blank";

@@ -215,3 +215,23 @@ def test_search_page_query_count_is_bounded(client, search_backend, django_asser
     _get(client, q="refund")  # warm the spelling vocabulary and the site root cache
     with django_assert_max_num_queries(16):
         _get(client, q="refund")
+
+
+def test_search_page_shows_corrected_results_when_the_typed_words_find_nothing(client, search_backend):
+    make_topic("Password reset email never arrives")
+    response, html = _get(client, q="pasword")
+    outcome = response.context["outcome"]
+    assert outcome.corrected_from == "pasword" and outcome.query == "password"
+    assert [h.title for h in response.context["hits"]] == ["Password reset email never arrives"]
+    assert "Nothing matched “pasword”" in html and "spell=0" in html
+    response, html = _get(client, q="pasword", spell="0")
+    assert response.context["outcome"].total == 0
+    assert "Did you mean" in html
+
+
+def test_search_page_does_not_correct_other_forms_of_known_words(client, search_backend):
+    make_topic("Download all invoices", "Every invoice as a PDF.")
+    response, html = _get(client, q="invoice")
+    assert response.context["outcome"].suggestion is None
+    assert "Did you mean" not in html
+    assert [h.title for h in response.context["hits"]] == ["Download all invoices"]
