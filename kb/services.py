@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.utils.text import Truncator
 
 from wagtail.admin.rich_text.converters.contentstate import ContentstateConverter
+from wagtail.log_actions import log as log_action
 
 from bs4 import BeautifulSoup
 
@@ -206,9 +207,7 @@ def topic_promote_to_faq(*, actor, topic: Topic, section: FaqSectionPage) -> Pro
             article.tags.add(*tag_names)
         section.add_child(instance=article)
         article.save_revision(user=actor, log_action=False)
-        from wagtail.log_actions import log
-
-        log(instance=article, action="wagtail.create", user=actor)
+        log_action(instance=article, action="wagtail.create", user=actor)
         topic.faq_page = article
         topic.nominated_for_faq = False
         topic.save(update_fields=["faq_page", "nominated_for_faq"])

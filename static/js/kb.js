@@ -31,9 +31,14 @@
     }
 
     if (voteForm) {
+      // Browsers without SubmitEvent.submitter: remember which button was pressed.
+      var pressed = null;
+      voteForm.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.addEventListener("click", function () { pressed = button; });
+      });
       voteForm.addEventListener("submit", function (event) {
         event.preventDefault();
-        var submitter = event.submitter || voteForm.querySelector("button[type=submit]");
+        var submitter = event.submitter || pressed || voteForm.querySelector("button[type=submit]");
         voteForm.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
         postForm(voteForm, submitter).then(function (result) {
           if (!result.ok) {

@@ -1,4 +1,9 @@
-"""An editor turns a community answer into an FAQ article; a customer then finds it."""
+"""An editor turns a community answer into an FAQ article; a customer then finds it.
+
+The tests need what migrations lay down (the home page, /faq/, the roles, their page
+permissions and workflow). Another live-server test may have flushed the database before, so
+``site_data`` lays it down again when it is missing (the migrations' own functions, which are
+idempotent)."""
 
 import os
 import re
@@ -19,7 +24,32 @@ def _shot(page, name):
 
 
 @pytest.fixture
-def community(db):
+def site_data(db):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.conf import settings
+
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page, Site
+
+    from home.models import HomePage
+
+    import_module("accounts.migrations.0002_roles").create_roles(apps, None)
+    if not HomePage.objects.exists():
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
+        root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+        home = root.add_child(instance=HomePage(title="Home", slug="home"))
+        Site.objects.update_or_create(
+            is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home}
+        )
+    import_module("kb.migrations.0002_faq_index").create_faq(apps, None)
+
+
+@pytest.fixture
+def community(site_data):
     """A FAQ section and an answered community topic, the kind the demo has."""
     category = CategoryFactory(name="Billing", slug="billing")
     index = FaqIndexPage.objects.get()
@@ -106,3 +136,30 @@ def test_editor_promotes_a_topic_and_a_customer_finds_the_article(page, login, c
     assert topic_links, "the community topic is found too"
     assert hrefs.index(article.url) < hrefs.index(topic_links[0])
     _shot(page, "search")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_anonymous_visitor_says_no_and_explains_why(page, site_data):
+    from kb.models import HelpfulVote
+
+    index = FaqIndexPage.objects.get()
+    section = FaqSectionPage(title="Mobile app", slug="mobile-app")
+    index.add_child(instance=section)
+    section.save_revision().publish()
+    article = FaqArticlePage(
+        title="How do I turn on camera uploads?", summary="In Settings.", answer="<p>Open Settings.</p>"
+    )
+    section.add_child(instance=article)
+    article.save_revision().publish()
+
+    page.goto(article.url)
+    assert not page.locator("form[data-kb-comment]").is_visible()
+    page.get_by_role("button", name="No").click()
+    comment = page.locator("form[data-kb-comment] textarea")
+    comment.wait_for()
+    comment.fill("My phone is Android, the steps show iOS screens.")
+    page.locator("form[data-kb-comment]").get_by_role("button", name="Send").click()
+    page.get_by_text("we'll use this to improve the article").wait_for()
+    vote = HelpfulVote.objects.get(article=article)
+    assert not vote.helpful and vote.comment.startswith("My phone is Android")
+    assert FaqArticlePage.objects.get(pk=article.pk).helpful_no_count == 1
