@@ -193,7 +193,7 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 # --- search -------------------------------------------------------------------------------
 
 WHOOSH_INDEX_DIR = Path(env("WHOOSH_INDEX_DIR", str(VAR_DIR / "whoosh")))
-SEARCH_BACKEND = env("SEARCH_BACKEND", "database")
+SEARCH_BACKEND = env("SEARCH_BACKEND", "whoosh")
 _SEARCH_BACKENDS = {
     "whoosh": {"BACKEND": "search.backends.whoosh", "PATH": WHOOSH_INDEX_DIR},
     "database": {"BACKEND": "wagtail.search.backends.database"},

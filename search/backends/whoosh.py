@@ -91,6 +91,7 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
+from whoosh.columns import NumericColumn
 from whoosh.index import LockError
 from whoosh.lang import has_stemmer, stopwords_for_language
 from whoosh.support.charset import accent_map
@@ -134,6 +135,36 @@ INT_TYPES = {
 FLOAT_TYPES = {"FloatField", "DecimalField"}
 
 
+# --- a whoosh fix -----------------------------------------------------------------------------
+
+
+def _patch_length_reader_cache() -> None:
+    """whoosh's per-segment reader caches the length column of a field, but not the answer
+    "this field has no length column": every posting of a numeric or ID field then costs a
+    file-system check while a segment is written or merged. Cache both answers (a segment's
+    files never change once written)."""
+    from whoosh.codec import whoosh3
+
+    reader_class = whoosh3.W3PerDocReader
+    if getattr(reader_class, "_community_patched", False):
+        return
+    missing = object()
+
+    def _cached_reader(self, fieldname, column):
+        readers = self._readers
+        reader = readers.get(fieldname, missing)
+        if reader is missing:
+            reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+            readers[fieldname] = reader
+        return reader
+
+    reader_class._cached_reader = _cached_reader
+    reader_class._community_patched = True
+
+
+_patch_length_reader_cache()
+
+
 # --- analysis and schema ---------------------------------------------------------------------
 
 
@@ -160,7 +191,7 @@ def build_schema(language: str) -> wf.Schema:
     schema = wf.Schema(
         doc_id=wf.ID(unique=True, stored=True),
         doc_pk=wf.ID(stored=True),
-        doc_pkn=wf.NUMERIC(int, bits=64, signed=True, sortable=True),
+        doc_pkn=wf.COLUMN(NumericColumn("q", default=0)),  # sort-only: no postings
         doc_ct=wf.KEYWORD(),
         doc_null=wf.KEYWORD(),
         # Unstemmed words of the main text fields: the vocabulary for "did you mean".
@@ -172,9 +203,11 @@ def build_schema(language: str) -> wf.Schema:
         wf.TEXT(analyzer=word_analyzer() | NgramFilter(1, NGRAM_MAX, at="start"), phrase=False),
         glob=True,
     )
-    schema.add(INT_PREFIX + "*", wf.NUMERIC(int, bits=64, signed=True, sortable=True), glob=True)
+    # shift_step=16: four terms per value instead of sixteen (range queries stay fast).
+    numeric = {"bits": 64, "signed": True, "sortable": True, "shift_step": 16}
+    schema.add(INT_PREFIX + "*", wf.NUMERIC(int, **numeric), glob=True)
     # Floats are stored as fixed-point integers (whoosh's sortable float columns are broken).
-    schema.add(FLOAT_PREFIX + "*", wf.NUMERIC(int, bits=64, signed=True, sortable=True), glob=True)
+    schema.add(FLOAT_PREFIX + "*", wf.NUMERIC(int, **numeric), glob=True)
     schema.add(STR_PREFIX + "*", wf.ID(sortable=True), glob=True)
     return schema
 
@@ -745,7 +778,7 @@ class WhooshSearchQueryCompiler(BaseSearchQueryCompiler):
             return subqueries[0]
         # Per-field BM25 scores are summed (each weighted by its field's boost), so a word
         # found in the title and the body counts more than one found in the body alone.
-        return wq.Or(subqueries)
+        return _Or(subqueries)
 
     def _combine(self, parts: list[wq.Query], operator: str, boost: float = 1.0) -> wq.Query:
         parts = [p for p in parts if p is not wq.NullQuery]
@@ -756,7 +789,7 @@ class WhooshSearchQueryCompiler(BaseSearchQueryCompiler):
         elif operator == "and":
             query = wq.And(parts)
         else:
-            query = wq.Or(parts)
+            query = _Or(parts)
         if boost != 1.0:
             query = _boosted(query, boost)
         return query
@@ -1010,6 +1043,13 @@ class WhooshAutocompleteQueryCompiler(WhooshSearchQueryCompiler):
         raise NotImplementedError(f"`{query.__class__.__name__}` is not supported for autocomplete queries.")
 
 
+class _Or(wq.Or):
+    """``Or`` with whoosh's binary tree of union matchers: its default for small indexes
+    preloads every posting of every clause into arrays, which costs more than it saves."""
+
+    matcher_type = wq.Or.DEFAULT_MATCHER
+
+
 def _boosted(query: wq.Query, boost: float) -> wq.Query:
     query = query.copy() if hasattr(query, "copy") else query
     query.boost = query.boost * boost
@@ -1124,8 +1164,10 @@ class WhooshSearchResults(BaseSearchResults):
         if self._is_empty():
             return OrderedDict()
 
+        text_query, filter_query = self._queries()
+
         def count(searcher):
-            docnums = set(self._search(searcher, limit=None, scored=False).docs())
+            docnums = query_docset(searcher, text_query) & filter_docset(searcher, filter_query)
             counter: Counter = Counter()
             missing = docnums & filter_docset(searcher, wq.Term("doc_null", name))
             if missing:
@@ -1163,12 +1205,54 @@ def filter_docset(searcher, query: wq.Query) -> set[int]:
     if cache is not None and key in cache:
         cache.move_to_end(key)
         return cache[key]
-    docs = set(searcher.docs_for_query(query))
+    docs = query_docset(searcher, query)
     if cache is not None:
         cache[key] = docs
         while len(cache) > _FILTER_CACHE_SIZE:
             cache.popitem(last=False)
     return docs
+
+
+def query_docset(searcher, query: wq.Query) -> set[int]:
+    """The (unscored) documents matching a query, computed with set operations on posting
+    lists for terms and boolean combinations (much faster than walking whoosh's matchers);
+    other queries fall back to whoosh. Deleted documents are excluded."""
+    reader = searcher.reader()
+
+    def docs(q) -> set[int]:
+        if type(q) is wq.Term:
+            if (q.fieldname, q.text) not in reader:
+                return set()
+            return set(reader.postings(q.fieldname, q.text).all_ids())
+        if isinstance(q, wq.Or):
+            result: set[int] = set()
+            for sub in q.subqueries:
+                result |= docs(sub)
+            return result
+        if isinstance(q, wq.And):
+            subs = [sub for sub in q.subqueries if not isinstance(sub, wq.Not)]
+            negated = [sub.query for sub in q.subqueries if isinstance(sub, wq.Not)]
+            result = docs(subs[0]) if subs else all_docs()
+            for sub in subs[1:]:
+                result &= docs(sub)
+                if not result:
+                    return result
+            for sub in negated:
+                result -= docs(sub)
+            return result
+        if isinstance(q, wq.Every):
+            return all_docs()
+        if q is wq.NullQuery:
+            return set()
+        return set(searcher.docs_for_query(q))
+
+    def all_docs() -> set[int]:
+        return set(reader.all_doc_ids())
+
+    result = docs(query)
+    if reader.has_deletions():
+        result = {docnum for docnum in result if not reader.is_deleted(docnum)}
+    return result
 
 
 def _is_multi_valued(field, model) -> bool:

@@ -63,6 +63,15 @@ def test_search_title_match_outranks_body_match(backend):
     assert list(Topic.objects.search("firewall")) == [title_match, body_only]
 
 
+def test_annotate_score_gives_descending_bm25_scores(backend):
+    topic("Sync conflict", "sync sync")
+    topic("Offline files", "offline sync")
+    scores = [obj.score for obj in Topic.objects.search("sync").annotate_score("score")]
+    assert len(scores) == 2
+    assert all(score > 0 for score in scores)
+    assert scores == sorted(scores, reverse=True)
+
+
 def test_search_boost_query_changes_ranking(backend):
     from modelsearch.query import Boost, PlainText
 
