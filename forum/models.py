@@ -172,6 +172,21 @@ class Topic(index.Indexed, models.Model):
             models.Index(fields=["kind", "is_hidden", "-last_activity_at"], name="topic_kind_activity"),
             models.Index(fields=["-popularity"], name="topic_popularity"),
             models.Index(fields=["external_id"], name="topic_external_id"),
+            # Partial indexes over visible topics, one per list order: SQLite cannot use an
+            # index that merely starts with is_hidden for "NOT is_hidden" (it scans and sorts
+            # every topic), but it walks these in order and stops after one page.
+            *[
+                models.Index(fields=[*prefix, *order], name=name, condition=Q(is_hidden=False))
+                for name, prefix, order in (
+                    ("topic_live_activity", [], ["-last_activity_at", "-id"]),
+                    ("topic_live_created", [], ["-created_at", "-id"]),
+                    ("topic_live_metoo", [], ["-metoo_count", "-last_activity_at", "-id"]),
+                    ("topic_live_votes", [], ["-vote_count", "-last_activity_at", "-id"]),
+                    ("topic_live_category", ["category"], ["-last_activity_at", "-id"]),
+                    ("topic_live_status", ["status"], ["-last_activity_at", "-id"]),
+                    ("topic_live_kind", ["kind"], ["-last_activity_at", "-id"]),
+                )
+            ],
         ]
 
     def __str__(self) -> str:
