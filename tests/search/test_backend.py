@@ -284,3 +284,19 @@ def test_search_backend_is_the_configured_one(backend_name):
     from search.backends.whoosh import SearchBackend as WhooshBackend
 
     assert isinstance(get_search_backend(), WhooshBackend) == (backend_name == "whoosh")
+
+
+def test_page_search_finds_faq_articles_by_their_answer(backend_name):
+    from tests.search.helpers import faq_article
+
+    if not Page.objects.filter(depth=2).exists():
+        from home.models import HomePage
+
+        Page.objects.get(depth=1).add_child(instance=HomePage(title="Home", slug="home-page"))
+    article = faq_article("Reset a forgotten password", answer_html="<p>Use the recovery link we email.</p>")
+    draft = faq_article(
+        "Recovery codes for two-factor login", answer_html="<p>Recovery codes.</p>", live=False
+    )
+    found = list(Page.objects.live().search("recovery"))
+    assert Page.objects.get(pk=article.pk) in found
+    assert Page.objects.get(pk=draft.pk) not in found
