@@ -4,8 +4,11 @@ import os
 import tempfile
 from pathlib import Path
 
+from django.contrib.auth.models import Group
+
 import pytest
 
+from accounts import roles
 from forum.models import Topic
 from tests.factories import CategoryFactory, UserFactory, staff_user
 
@@ -20,6 +23,8 @@ def _shot(page, name: str) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_forum_flow_ask_official_accept(page, login):
+    # A transactional test before this one may have flushed the groups the migrations create.
+    Group.objects.get_or_create(name=roles.STAFF)
     customer = UserFactory(username="casey", display_name="Casey Customer")
     staff = staff_user(username="sam", display_name="Sam from Support")
     CategoryFactory(name="Billing & plans", slug="billing")
