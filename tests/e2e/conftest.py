@@ -46,7 +46,13 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, django_db_serialized_rollback):
+    """A fresh browser tab on the live server.
+
+    Browser tests run in transactions that end with the database flushed, which would also wipe
+    what the migrations put there (the role groups, the home page, the default site); serialized
+    rollback restores that content at the start of each browser test.
+    """
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
