@@ -1,5 +1,6 @@
-"""Keep the similar-questions cache honest: any change to topics, categories or pages moves
-the cache generation, so answers cached before the change are not served after it."""
+"""Keep the similar-questions cache honest: any change to topics, categories or pages (saved,
+deleted, published, unpublished, or re-indexed by a background task) moves the cache
+generation, so answers cached before the change are not served after it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from wagtail.signals import page_published, page_unpublished
+
+from django_tasks.signals import task_finished
 
 from forum.models import Category, Topic
 
@@ -21,3 +24,12 @@ def content_changed(**kwargs) -> None:
     from search.selectors import bump_generation
 
     bump_generation()
+
+
+@receiver(task_finished, dispatch_uid="search_index_task_finished")
+def index_task_finished(sender, task_result, **kwargs) -> None:
+    """Services that change rows with ``update()`` (hiding a topic, say) send no ``post_save``
+    but queue an index update; when such a task has run, cached answers are stale too."""
+    path = getattr(task_result.task, "module_path", "")
+    if path.startswith(("modelsearch.", "search.")) or "index" in path:
+        content_changed()

@@ -104,3 +104,16 @@ def test_similar_logs_queries_with_source_similar(client, search_backend):
 
 def test_similar_rejects_post(client, search_backend):
     assert client.post("/search/similar/", {"q": "refund"}).status_code == 405
+
+
+def test_similar_drops_a_topic_hidden_by_an_update_and_a_reindex(client, search_backend):
+    """Moderation hides with ``update()`` and queues an index update: no stale cached answer."""
+    from modelsearch.tasks import insert_or_update_object_task
+
+    from forum.models import Topic
+
+    topic = make_topic("Refund for a late parcel")
+    assert client.get("/search/similar/", {"q": "refund late parcel"}).json()["results"]
+    Topic.objects.filter(pk=topic.pk).update(is_hidden=True)
+    insert_or_update_object_task.enqueue("forum", "topic", str(topic.pk))
+    assert client.get("/search/similar/", {"q": "refund late parcel"}).json()["results"] == []
