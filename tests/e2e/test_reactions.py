@@ -8,14 +8,14 @@ from tests.factories import PostFactory, TopicFactory, UserFactory
 
 
 @pytest.fixture
-def thread(transactional_db):
+def thread(django_db_serialized_rollback):
     topic = TopicFactory(title="Sync stops after the latest update", author=UserFactory(username="asker"))
     reply = PostFactory(topic=topic, author=UserFactory(username="helper"), source="Sign out and in again.")
     Topic.objects.filter(pk=topic.pk).update(reply_count=1)
     return topic, reply
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_reactions_with_javascript_update_in_place(page, login, thread):
     topic, reply = thread
     login(UserFactory(username="reader"))
@@ -48,7 +48,7 @@ def test_reactions_with_javascript_update_in_place(page, login, thread):
     assert Post.objects.get(pk=reply.pk).flag_count == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_reactions_without_javascript_post_and_come_back(browser, live_server, thread):
     topic, reply = thread
     UserFactory(username="nojs")

@@ -17,7 +17,8 @@ from forum.models import Flag, MeToo, Post, Topic, Vote
 from forum.services import moderation, reactions
 from tests.factories import PostFactory, TopicFactory, UserFactory, moderator_user
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: put back what migrations created (groups), for the tests that follow
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 THREADS = 12
 
