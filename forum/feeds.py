@@ -53,7 +53,7 @@ class LatestTopicsFeed(Feed):
         return item.created_at
 
     def item_author_name(self, item: Topic) -> str:
-        return item.author.name if item.author else "Former member"
+        return item.author.name if item.author else "A deleted user"
 
     def item_categories(self, item: Topic):
         return [item.category.name]

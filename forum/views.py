@@ -223,6 +223,19 @@ def topic_short(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
+def _mark_topic_notifications_read(request: HttpRequest, topic: Topic) -> None:
+    """Opening a topic reads its notifications. The header counts unread ones on every page
+    anyway, so this costs a write only when there is something unread."""
+    from notifications import selectors as notification_selectors
+    from notifications.services import notifications_mark_topic_read
+
+    if not request.user.is_authenticated or not notification_selectors.unread_count(request):
+        return
+    changed = notifications_mark_topic_read(user=request.user, topic=topic)
+    if changed:
+        request._unread_notification_count = max(0, request._unread_notification_count - changed)
+
+
 @require_GET
 @denied_to_login
 def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
@@ -233,6 +246,7 @@ def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             url += "?" + request.GET.urlencode()
         return HttpResponseRedirect(url)
     view_services.topic_record_view(request=request, topic=topic)
+    _mark_topic_notifications_read(request, topic)
     data = selectors.topic_page(request.user, topic, request.GET.get("page"))
     _apply_reaction_state(request.user, data)
     user = request.user

@@ -181,3 +181,29 @@ def test_preferences_bad_input_is_refused_and_nothing_saved(client, customer):
 
 def test_preferences_need_login(client):
     assert client.get(reverse("notifications:preferences")).status_code == 302
+
+
+def test_opening_a_topic_reads_its_notifications_only(client, customer):
+    about_this = make_notifications(customer, 2)
+    about_other = make_notifications(customer, 1)
+    topic = about_this[0].topic
+    response = signed_in(client, customer).get(topic.get_absolute_url())
+    assert response.status_code == 200
+    assert not Notification.objects.filter(pk__in=[n.pk for n in about_this], read_at__isnull=True).exists()
+    assert Notification.objects.get(pk=about_other[0].pk).read_at is None
+    # The header already shows the count left after reading this topic's notifications.
+    assert 'aria-label="Notifications: 1 unread"' in response.content.decode()
+
+
+def test_opening_a_topic_with_nothing_unread_writes_nothing(client, customer):
+    topic = TopicFactory()
+    signed_in(client, customer).get(topic.get_absolute_url())  # warm caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(topic.get_absolute_url())
+    writes = [
+        q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
+    ]
+    assert not any("notifications_notification" in sql for sql in writes)
