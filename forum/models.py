@@ -8,6 +8,7 @@ categories are denormalised and only ever moved by atomic ``F()`` updates in ``s
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -48,11 +49,23 @@ class Category(index.Indexed, models.Model):
         ordering = ["order", "name"]
         verbose_name_plural = "categories"
 
+    # Addresses under /community/ that a category slug would shadow or be confused with.
+    RESERVED_SLUGS = frozenset({"ask", "preview", "feed", "moderation", "members", "t", "topics", "p"})
+
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("forum:category", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.slug in self.RESERVED_SLUGS:
+            raise ValidationError(
+                {
+                    "slug": f"\u201c{self.slug}\u201d is part of the community's own addresses; choose another slug."
+                }
+            )
 
 
 class TaggedTopic(TaggedItemBase):
