@@ -16,6 +16,7 @@ Every action is a POST with CSRF and goes through ``forum.services.reactions`` o
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -126,7 +127,7 @@ def action(view):
                 fallback = request.get_full_path() if request.method == "GET" else reverse("forum:index")
                 next_url = _back(request, fallback)
                 if wants_json(request):
-                    login = f"{reverse(settings.LOGIN_URL)}?next={next_url}"
+                    login = f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': next_url})}"
                     return JsonResponse({"error": message, "login_url": login}, status=401)
                 return redirect_to_login(next_url)
             if wants_json(request):
