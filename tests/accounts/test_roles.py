@@ -44,3 +44,21 @@ def test_user_name_and_initials():
     assert user.name == "jo_smith" and user.initials == "JS"
     user.display_name = "Jo Smith"
     assert str(user) == "Jo Smith"
+
+
+@pytest.mark.django_db
+def test_forum_moderators_cannot_publish_pages(moderator):
+    from wagtail.models import Page
+
+    home = Page.objects.get(depth=2)
+    permissions = home.permissions_for_user(moderator)
+    assert not permissions.can_publish()
+    assert not permissions.can_edit()
+
+
+@pytest.mark.django_db
+def test_editors_can_edit_the_faq(editor):
+    from kb.models import FaqIndexPage
+
+    faq = FaqIndexPage.objects.get()
+    assert faq.permissions_for_user(editor).can_edit()

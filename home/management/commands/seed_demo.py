@@ -40,10 +40,12 @@ class Command(BaseCommand):
         self.stdout.write("Seeding the demo site…")
         # The seeders act through the real services, which notify people by mail; the demo's
         # made-up members have no inboxes, so that mail is kept in memory, not printed or sent.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            with transaction.atomic():
-                for module_path in SEEDERS:
-                    import_module(module_path).seed(log=self.stdout.write)
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
+            for module_path in SEEDERS:
+                import_module(module_path).seed(log=self.stdout.write)
         self.stdout.write(self.style.SUCCESS("Demo ready. Sign in with any of these:"))
         for _username, email, _name, groups, superuser in DEMO_ACCOUNTS:
             role = "superuser" if superuser else (", ".join(groups) or "customer")
