@@ -354,8 +354,9 @@ def run_spirit(topics: int, workdir: Path, args, generator: str) -> dict:
             target.chmod(0o644)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "VIRTUAL_ENV"))},
-        "DURATION": str(args.duration),
-        "WARMUP": str(args.warmup),
+        # The harness does shell arithmetic on these: whole seconds.
+        "DURATION": str(max(1, round(args.duration))),
+        "WARMUP": str(max(1, round(args.warmup))),
         "CONNS": " ".join(str(c) for c in args.conns),
         "LOADGEN": generator,
         "QUIET_MAX": os.environ.get("QUIET_MAX", "0"),
@@ -560,12 +561,24 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep our data folder if it has the same size")
     parser.add_argument("--no-spirit", action="store_true", help="measure only this site")
     parser.add_argument("--prepare-only", action="store_true", help="build our data folder and stop")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="reprint the tables from results.json (with --spirit-results)",
+    )
     parser.add_argument("--spirit-results", type=Path, help="use a finished peer run (results/T<n>) instead")
     args = parser.parse_args()
 
     workdir = args.workdir.resolve()
     out_dir = workdir / f"T{args.topics}"
     out_dir.mkdir(parents=True, exist_ok=True)
+    if args.report_only:
+        saved = json.loads((out_dir / "results.json").read_text())
+        spirit = read_spirit(args.spirit_results) if args.spirit_results else saved["spirit"]
+        text = summary(args.topics, saved["info"], saved["ours"], spirit, args)
+        (out_dir / "summary.md").write_text(text)
+        print(text)
+        return
     generator = loadgen()
     info = prepare_site(args.topics, out_dir / "var", args.reuse)
     if args.prepare_only:
