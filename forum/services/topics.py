@@ -308,8 +308,9 @@ def topic_move(*, actor, topic: Topic, category: Category) -> Topic:
             return topic
         old = fresh.category
         Topic.objects.filter(pk=topic.pk).update(category=category)
-        Category.objects.filter(pk=old.pk, topic_count__gt=0).update(topic_count=F("topic_count") - 1)
-        Category.objects.filter(pk=category.pk).update(topic_count=F("topic_count") + 1)
+        if not fresh.is_hidden:  # Category.topic_count counts visible topics only
+            Category.objects.filter(pk=old.pk, topic_count__gt=0).update(topic_count=F("topic_count") - 1)
+            Category.objects.filter(pk=category.pk).update(topic_count=F("topic_count") + 1)
         record_event(
             topic, actor, TopicEvent.Kind.MOVED, from_value=old.name[:64], to_value=category.name[:64]
         )

@@ -197,3 +197,14 @@ def test_topic_move_updates_both_category_counters(staff, customer, category):
     assert (event.from_value, event.to_value) == ("Billing", "Mobile app")
     with pytest.raises(PermissionDenied):
         topic_services.topic_move(actor=customer, topic=topic, category=category)
+
+
+def test_topic_move_of_a_hidden_topic_leaves_the_visible_counts_alone(staff, moderator, customer, category):
+    from forum.services import moderation
+
+    topic = _ask(customer, category)
+    moderation.topic_hide(user=moderator, topic=topic, reason="spam")
+    other = CategoryFactory(name="Mobile app", slug="mobile-app")
+    topic_services.topic_move(actor=staff, topic=topic, category=other)
+    assert Category.objects.get(pk=category.pk).topic_count == 0
+    assert Category.objects.get(pk=other.pk).topic_count == 0
