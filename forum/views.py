@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forum import markup, permissions, selectors
+from forum.cache import anonymous_page_cache, count_topic_view
 from forum.forms import (
     AskForm,
     DuplicateForm,
@@ -89,6 +90,7 @@ def _error_message(exc: ValidationError) -> str:
 
 
 @require_GET
+@anonymous_page_cache()
 def topic_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     category = None
     if slug is not None:
@@ -238,6 +240,7 @@ def _mark_topic_notifications_read(request: HttpRequest, topic: Topic) -> None:
 
 @require_GET
 @denied_to_login
+@anonymous_page_cache(on_hit=count_topic_view)
 def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     topic = _get_visible_topic(request, pk)
     if slug != topic.slug:

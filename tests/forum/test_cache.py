@@ -278,3 +278,32 @@ def test_count_topic_view_counts_a_cached_topic_view(monkeypatch):
     page_cache.count_topic_view(rf.get("/community/t/5/x/"), pk=5, slug="x")
 
     assert seen == [5]
+
+
+@pytest.mark.django_db
+def test_topic_page_and_list_are_cached_for_anonymous_visitors_until_staff_answer(client, staff):
+    from forum.services import posts as post_services
+
+    topic = TopicFactory()
+    url = topic.get_absolute_url()
+    assert client.get(url).get(page_cache.HEADER) != "hit"
+    second = client.get(url)
+    assert second.get(page_cache.HEADER) == "hit"
+    assert "csrfmiddlewaretoken" not in second.content.decode()
+    client.get("/community/")
+    assert client.get("/community/").get(page_cache.HEADER) == "hit"
+
+    post_services.post_create(author=staff, topic=topic, source="The official fix: clear the cache.")
+
+    fresh = client.get(url)
+    assert fresh.get(page_cache.HEADER) != "hit"
+    assert "The official fix: clear the cache." in fresh.content.decode()
+    assert client.get("/community/").get(page_cache.HEADER) != "hit"
+
+
+@pytest.mark.django_db
+def test_topic_page_is_never_cached_for_signed_in_members(client, customer):
+    topic = TopicFactory()
+    client.force_login(customer)
+    client.get(topic.get_absolute_url())
+    assert client.get(topic.get_absolute_url()).get(page_cache.HEADER) != "hit"
