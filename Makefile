@@ -25,7 +25,7 @@ run: install
 
 ## The whole test suite (browser tests skip with a reason when no Chromium is found).
 test: install
-	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist load $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
