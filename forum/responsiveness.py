@@ -118,10 +118,14 @@ def percentiles(
     set), per category (or for all of them, under the key ``"all"``)."""
     duration = SecondsBetween(F(end), F(start))
     partition = [F("category_id")] if by_category else None
-    ranked = topics.filter(**{f"{end}__isnull": False}).order_by().annotate(
-        duration=duration,
-        rank=Window(RowNumber(), partition_by=partition, order_by=[duration.asc(), F("pk").asc()]),
-        total=Window(Count("pk"), partition_by=partition),
+    ranked = (
+        topics.filter(**{f"{end}__isnull": False})
+        .order_by()
+        .annotate(
+            duration=duration,
+            rank=Window(RowNumber(), partition_by=partition, order_by=[duration.asc(), F("pk").asc()]),
+            total=Window(Count("pk"), partition_by=partition),
+        )
     )
     # Zero-based position of each percentile: floor(p * (n - 1)), in integer arithmetic.
     picks = Q()
