@@ -47,3 +47,15 @@ def avatar(user, size: str = "") -> str:
         if url:
             return format_html('<span class="{}"><img src="{}" alt="" loading="lazy"></span>', classes, url)
     return format_html('<span class="{}" aria-hidden="true">{}</span>', classes, user.initials)
+
+
+@register.filter
+def uses_admin(user) -> bool:
+    """Whether the account menu links to the Wagtail admin: superusers and the site's roles
+    (Staff, Moderators, Editors all have admin access). Group names are cached on the user, so
+    this costs at most one query per request instead of Django's two permission look-ups."""
+    from accounts import roles
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or any(roles.user_in_group(user, name) for name in roles.ROLE_GROUPS))

@@ -79,3 +79,11 @@ def test_admin_login_page_is_served(client):
 @pytest.mark.django_db
 def test_user_model_is_custom():
     assert User._meta.label == "accounts.User"
+
+
+@pytest.mark.django_db
+def test_account_menu_links_to_admin_for_roles_only(client, customer, moderator):
+    client.force_login(customer)
+    assert 'href="/admin/"' not in client.get("/").content.decode()
+    client.force_login(moderator)
+    assert 'href="/admin/"' in client.get("/").content.decode()
