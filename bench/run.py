@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -44,6 +45,11 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "bench"
 PY = sys.executable
 LOGGED_IN_GROUPS = {"forum", "search", "similar", "faq"}
+
+
+# A fresh key per run, shared by every process the run starts (sessions made in one step are
+# read by gunicorn in the next); never a fixed value in the repository.
+BENCH_SECRET_KEY = secrets.token_urlsafe(50)
 
 
 def log(message: str) -> None:
@@ -70,7 +76,7 @@ def site_env(var: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_SECRET_KEY="bench-only-not-secret",
+        DJANGO_SECRET_KEY=BENCH_SECRET_KEY,
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_SECURE_HSTS_SECONDS="0",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",

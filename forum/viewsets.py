@@ -522,7 +522,10 @@ class CommunityViewSetGroup(ViewSetGroup):
 
 
 class ForumBulkAction(SnippetBulkAction):
-    """A bulk action that calls a service per object, with the site's permission check."""
+    """A bulk action that calls a service per object, with the site's permission check.
+
+    Each concrete action defines ``apply(cls, *, user, obj, form) -> bool`` (a classmethod that
+    calls one service and says whether the object changed), plus ``check`` and ``verb``."""
 
     template_name = "forum/moderation/admin_confirm_bulk.html"
     check = None  # a forum.permissions check_* taking (user, obj)
@@ -543,10 +546,6 @@ class ForumBulkAction(SnippetBulkAction):
     def execute_action(cls, objects, user=None, **kwargs):
         changed = sum(1 for obj in objects if cls.apply(user=user, obj=obj, form=kwargs["self"].cleaned_form))
         return changed, 0
-
-    @classmethod
-    def apply(cls, *, user, obj, form) -> bool:
-        raise NotImplementedError
 
     def get_success_message(self, num_parent_objects, num_child_objects):
         label = (
