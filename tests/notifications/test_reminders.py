@@ -71,3 +71,14 @@ def test_send_accept_reminders_command(capsys):
     assert "Sent 1 reminder" in capsys.readouterr().out
     call_command("send_accept_reminders")
     assert "Sent 0 reminder" in capsys.readouterr().out
+
+
+def test_send_accept_reminders_command_can_enqueue(settings, capsys):
+    from tests.notifications.test_mail import DUMMY_TASKS, queued
+
+    question()
+    settings.TASKS = DUMMY_TASKS
+    call_command("send_accept_reminders", "--enqueue")
+    assert "Queued the reminders" in capsys.readouterr().out
+    assert [r.task.name for r in queued()] == ["send_accept_reminders"]
+    assert accept_reminders_send() == 1  # queued, not done

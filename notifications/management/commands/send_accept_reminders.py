@@ -1,32 +1,21 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
 
 from notifications import services
+from notifications.management.base import TaskCommand
 
 
-class Command(BaseCommand):
+class Command(TaskCommand):
     help = (
         "Remind askers to accept an answer when their question has replies but no accepted answer "
         "ACCEPT_REMINDER_DAYS days after the last reply. Once per topic; run it daily."
     )
+    queued_message = "Queued the reminders (task {id})."
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="Queue the work as a background task instead of doing it now.",
-        )
+    def get_task(self):
+        from notifications.tasks import send_accept_reminders
 
-    def handle(self, *args, enqueue=False, **options):
-        if enqueue:
-            from notifications.tasks import send_accept_reminders
+        return send_accept_reminders
 
-            result = send_accept_reminders.enqueue()
-            self.stdout.write(f"Queued the reminders (task {result.id}).")
-            return
+    def run_now(self) -> str:
         count = services.accept_reminders_send()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Sent {count} reminder(s) to accept an answer (after {settings.ACCEPT_REMINDER_DAYS} days)."
-            )
-        )
+        return f"Sent {count} reminder(s) to accept an answer (after {settings.ACCEPT_REMINDER_DAYS} days)."

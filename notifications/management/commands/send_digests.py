@@ -1,32 +1,22 @@
-from django.core.management.base import BaseCommand
-
 from notifications import mail
+from notifications.management.base import TaskCommand
 
 
-class Command(BaseCommand):
+class Command(TaskCommand):
     help = (
         "Email each person one digest of the notifications waiting for it since their last digest, "
         "and retry failed notification mail. Run it once a day (cron or a scheduler)."
     )
+    queued_message = "Queued the digests (task {id})."
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="Queue the work as a background task instead of doing it now.",
-        )
+    def get_task(self):
+        from notifications.tasks import send_digests
 
-    def handle(self, *args, enqueue=False, **options):
-        if enqueue:
-            from notifications.tasks import send_digests
+        return send_digests
 
-            result = send_digests.enqueue()
-            self.stdout.write(f"Queued the digests (task {result.id}).")
-            return
+    def run_now(self) -> str:
         tallies = mail.send_digests()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Digests: {tallies['sent']} sent, {tallies['failed']} failed (kept for the next run), "
-                f"{tallies['skipped']} skipped; {tallies['retried']} failed mail(s) resent."
-            )
+        return (
+            f"Digests: {tallies['sent']} sent, {tallies['failed']} failed (kept for the next run), "
+            f"{tallies['skipped']} skipped; {tallies['retried']} failed mail(s) resent."
         )
