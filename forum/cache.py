@@ -22,9 +22,11 @@ Rules:
 * ``FORUM_PAGE_CACHE_SECONDS`` (300) bounds how long a page is kept; ``0`` turns the cache off.
   Responses say ``X-Page-Cache: hit`` or ``miss``.
 
-Use: ``@anonymous_page_cache()`` on a view, under ``@require_GET``. ``on_hit(request, **kwargs)``
-runs on a cache hit instead of the view, for work a hit must still do: the topic page uses
-``@anonymous_page_cache(on_hit=count_topic_view)`` so that cached views are still counted.
+Use: ``@anonymous_page_cache()`` on a view, under ``@require_GET``. ``on_hit(request, *args,
+response=..., **kwargs)`` runs on a cache hit instead of the view (``response`` is the page about
+to be served), for work a hit must still do: the topic page uses
+``@anonymous_page_cache(on_hit=count_topic_view)`` so that cached views are still counted, and
+the search page logs the search with the result count its cached response carries.
 """
 
 from __future__ import annotations
@@ -187,12 +189,12 @@ def anonymous_page_cache(on_hit: Callable[..., None] | None = None):
             cached = _cache().get(key)
             if cached is not None:
                 status, headers, content = cached
-                if on_hit is not None:
-                    on_hit(request, *args, **kwargs)
                 response = HttpResponse(content, status=status)
                 for name, value in headers:
                     response[name] = value
                 response[HEADER] = "hit"
+                if on_hit is not None:
+                    on_hit(request, *args, response=response, **kwargs)
                 return response
             response = view(request, *args, **kwargs)
             if (

@@ -50,7 +50,6 @@ class Hit:
     type: str  # "faq", "topic" or "category"
     obj: Any
     title: str
-    url: str
     kind: str  # "faq", a topic kind, or "category"
     status: str = ""
     status_label: str = ""
@@ -66,6 +65,18 @@ class Hit:
     snippet: str = ""
     title_html: str = ""
     category_name: str = ""
+    #: The address; when not given, the object's own, worked out only if asked for (a search
+    #: merges up to SEARCH_MERGE_DEPTH hits per source but shows one page of them).
+    address: str | None = None
+
+    @property
+    def url(self) -> str:
+        if self.address is None:
+            if self.type == "faq":
+                self.address = self.obj.url or ""
+            else:
+                self.address = self.obj.get_absolute_url()
+        return self.address
 
     @property
     def answered(self) -> bool:
@@ -135,7 +146,6 @@ def topic_hit(topic, rank: int, category_names: dict[int, str] | None = None) ->
         type="topic",
         obj=topic,
         title=topic.title,
-        url=topic.get_absolute_url(),
         kind=topic.kind,
         status=topic.status,
         status_label=topic.get_status_display(),
@@ -159,7 +169,6 @@ def faq_hit(page, rank: int, *, with_texts: bool = True) -> Hit:
         type="faq",
         obj=page,
         title=page.title,
-        url=page.url or "",
         kind="faq",
         status="published",
         status_label="FAQ",
@@ -176,7 +185,6 @@ def category_hit(category, rank: int) -> Hit:
         type="category",
         obj=category,
         title=category.name,
-        url=category.get_absolute_url(),
         kind="category",
         marker="category",
         marker_label="Category",

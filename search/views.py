@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from forum.cache import anonymous_page_cache
 from forum.models import Category, Topic
 from search import selectors
 from search.services import search_log_record
@@ -17,6 +18,9 @@ from search.sources import TYPE_LABELS
 from search.text import backend_query, normalise_query
 
 ASK_URL = "/community/ask/"
+#: The number of results, on the search page's response (a page served from the page cache
+#: still logs the search with it).
+TOTAL_HEADER = "X-Search-Results"
 
 
 def _per_page() -> int:
@@ -108,9 +112,29 @@ def _facet_groups(outcome: selectors.SearchOutcome, filters: selectors.Filters) 
     return [g for g in groups if g["options"]]
 
 
+def _log_search(request: HttpRequest, query: str, total: int) -> None:
+    """Log a search once: on its first page, without facet filters (not per page or facet)."""
+    if request.GET.get("page", "1") in ("", "1") and not any(
+        request.GET.get(name) for name in ("type", "category", "status")
+    ):
+        search_log_record(query=query, result_count=total, source="page")
+
+
+def _log_cached_search(request: HttpRequest, *args, response: HttpResponse | None = None, **kwargs) -> None:
+    """``on_hit`` of the page cache: a search answered from the cache is logged all the same."""
+    total = response.get(TOTAL_HEADER) if response is not None else None
+    query = normalise_query(request.GET.get("q"))
+    if total is not None and query:
+        _log_search(request, query, int(total))
+
+
 @require_GET
+@anonymous_page_cache(on_hit=_log_cached_search)
 def search_index(request: HttpRequest) -> HttpResponse:
-    """``/search/?q=``: one ranked list over the FAQ and the community, with facets."""
+    """``/search/?q=``: one ranked list over the FAQ and the community, with facets.
+
+    Anonymous visitors get the page from the page cache while the content is unchanged
+    (``forum.cache``): any write to topics, posts, pages or categories makes it render afresh."""
     query = normalise_query(request.GET.get("q"))
     context: dict = {"search_query": query, "ask_url": ASK_URL}
     if not query:
@@ -125,8 +149,7 @@ def search_index(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(outcome.hits, _per_page())
     page = paginator.get_page(request.GET.get("page"))
     selectors.decorate_page(list(page.object_list), outcome.terms)
-    if request.GET.get("page", "1") in ("", "1") and not filters.any:  # once per search, not per page
-        search_log_record(query=query, result_count=outcome.total, source="page")
+    _log_search(request, query, outcome.total)
 
     query = outcome.query  # the corrected query when the typed one found nothing
     base = _url(query, filters)
@@ -142,7 +165,9 @@ def search_index(request: HttpRequest) -> HttpResponse:
         clear_filters_url=_url(query, selectors.Filters()),
         ask_url=f"{ASK_URL}?{urlencode({'title': query[:200]})}",
     )
-    return render(request, "search/search.html", context)
+    response = render(request, "search/search.html", context)
+    response[TOTAL_HEADER] = str(outcome.total)
+    return response
 
 
 @require_GET

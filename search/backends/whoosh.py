@@ -1107,10 +1107,9 @@ class WhooshSearchResults(BaseSearchResults):
                 kwargs["sortedby"] = sort
             results = self._search(searcher, **kwargs)
             hits = results[start:stop] if stop is not None else list(results)[start:]
-            if stop is None or len(results) < stop or results.scored_length() < (stop or 0):
-                pass
-            if getattr(results, "docset", None) is not None or stop is None:
-                self.query_compiler._whoosh_total = len(results)
+            if stop is None or results.scored_length() < stop:
+                # Every match was collected: that is the total, with no second pass.
+                self.query_compiler._whoosh_total = results.scored_length()
             return [(hit["doc_pk"], hit.score) for hit in hits]
 
         hits = self.backend.with_searcher(search)
@@ -1137,11 +1136,21 @@ class WhooshSearchResults(BaseSearchResults):
         if self._is_empty():
             total = 0
         else:
-            total = self.backend.with_searcher(
-                lambda searcher: len(self._search(searcher, limit=None, scored=False))
-            )
+            total = self.backend.with_searcher(lambda searcher: len(self._matching_docset(searcher)))
         compiler._whoosh_total = total
         return total
+
+    def _matching_docset(self, searcher) -> set[int]:
+        """Every document the search matches (text query and filters), computed once per search
+        and searcher: the total and each facet reuse it instead of searching again."""
+        compiler = self.query_compiler
+        cached = getattr(compiler, "_whoosh_docset", None)
+        if cached is not None and cached[0] is searcher:
+            return cached[1]
+        text_query, filter_query = self._queries()
+        docnums = query_docset(searcher, text_query) & filter_docset(searcher, filter_query)
+        compiler._whoosh_docset = (searcher, docnums)
+        return docnums
 
     def _do_count(self):
         count = self._total() - self.start
@@ -1164,10 +1173,8 @@ class WhooshSearchResults(BaseSearchResults):
         if self._is_empty():
             return OrderedDict()
 
-        text_query, filter_query = self._queries()
-
         def count(searcher):
-            docnums = query_docset(searcher, text_query) & filter_docset(searcher, filter_query)
+            docnums = self._matching_docset(searcher)
             counter: Counter = Counter()
             missing = docnums & filter_docset(searcher, wq.Term("doc_null", name))
             if missing:

@@ -35,8 +35,8 @@ class CountingView:
         titles = ", ".join(Topic.objects.order_by("pk").values_list("title", flat=True))
         return HttpResponse(titles, **self.response_kwargs)
 
-    def on_hit(self, request, pk=None):
-        self.hits.append(pk)
+    def on_hit(self, request, pk=None, response=None):
+        self.hits.append((pk, response.content.decode() if response is not None else None))
 
 
 def cached(view, **kwargs):
@@ -207,14 +207,15 @@ def test_page_cache_does_not_store_responses_that_set_cookies_or_cache_control()
 
 
 @pytest.mark.django_db
-def test_page_cache_runs_on_hit_for_hits_only():
+def test_page_cache_runs_on_hit_for_hits_only_with_the_cached_response():
+    TopicFactory(title="Cached title")
     view = CountingView()
     wrapped = cached(view, on_hit=view.on_hit)
 
     wrapped(rf.get("/community/t/7/x/"), pk=7)
     wrapped(rf.get("/community/t/7/x/"), pk=7)
 
-    assert view.hits == [7]
+    assert view.hits == [(7, "Cached title")]
 
 
 @pytest.mark.django_db

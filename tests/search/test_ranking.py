@@ -13,7 +13,7 @@ def hit(type_="topic", score=None, rank=0, official=False, accepted=False, statu
         type=type_,
         obj=None,
         title=title,
-        url="/",
+        address="/",
         kind="faq" if type_ == "faq" else "question",
         status=status,
         has_official_answer=official,

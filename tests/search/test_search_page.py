@@ -208,13 +208,44 @@ def test_search_page_logs_first_page_searches(client, search_backend):
     assert rows == [("refund", 1, "page"), ("nothing matches this", 0, "page")]
 
 
-def test_search_page_query_count_is_bounded(client, search_backend, django_assert_max_num_queries):
+def test_search_page_query_count_is_bounded(client, search_backend, django_assert_max_num_queries, settings):
+    settings.FORUM_PAGE_CACHE_SECONDS = 0  # measure the search itself, not a cached page
     faq_article("Refund policy")
     for n in range(12):
         make_topic(f"Refund question {n}")
     _get(client, q="refund")  # warm the spelling vocabulary and the site root cache
     with django_assert_max_num_queries(16):
         _get(client, q="refund")
+
+
+def test_search_page_serves_anonymous_repeats_from_the_page_cache_and_still_logs_them(
+    client, search_backend, django_assert_max_num_queries
+):
+    make_topic("Refund for a late parcel")
+    first, _ = _get(client, q="refund")
+    with django_assert_max_num_queries(1):  # only the search log's write (buffer of one here)
+        second, html = _get(client, q="refund")
+    assert first["X-Page-Cache"] == "miss" and second["X-Page-Cache"] == "hit"
+    assert "for a late parcel" in html
+    rows = list(SearchLogEntry.objects.order_by("id").values_list("query", "result_count", "source"))
+    assert rows == [("refund", 1, "page"), ("refund", 1, "page")]
+
+
+def test_search_page_cache_drops_the_page_when_content_changes(client, search_backend):
+    make_topic("Refund for a late parcel")
+    _get(client, q="refund")
+    make_topic("Refund of a double charge")
+    response, html = _get(client, q="refund")
+    assert response["X-Page-Cache"] == "miss"
+    assert "of a double charge" in html
+
+
+def test_search_page_is_never_cached_for_signed_in_members(client, search_backend, django_user_model):
+    make_topic("Refund for a late parcel")
+    client.force_login(django_user_model.objects.create_user("reader", "reader@example.com", "pw-12345678"))
+    first, _ = _get(client, q="refund")
+    second, _ = _get(client, q="refund")
+    assert "X-Page-Cache" not in first and "X-Page-Cache" not in second
 
 
 def test_search_page_shows_corrected_results_when_the_typed_words_find_nothing(client, search_backend):
