@@ -15,11 +15,16 @@ What it makes (``generate_community --topics N``):
   that common words hit thousands of topics and rare ones a handful. Fixed planted words make
   search benchmarks comparable between runs and with the peer harness: ``error`` is common,
   ``database`` mid-frequency and ``kerfuffle`` appears in exactly five topics.
-* Bodies are Markdown rendered through ``forum.markup.render_markdown`` (the real write path).
+* Bodies are Markdown made of paragraphs drawn from a pool (about one prose paragraph per
+  topic, at most 40,000), each rendered once through ``forum.markup.render_markdown`` (the
+  real write path); a body's HTML is exactly what that function makes of the whole source
+  (see ``Bodies``).
 * Dates: topics 10 minutes apart ending at a fixed date, replies following within hours.
-* Bulk inserts in batches, counters set as rows are built; no signals, so the caller rebuilds
-  the search index once at the end. Every generated row has ``external_id = "gen:<n>"`` and the
-  generator refuses a database that already has generated topics.
+* Bulk inserts in batches, one transaction each, with primary keys given up front so that
+  topics point at their posts without a second pass; counters set as rows are built; no
+  signals, so the caller rebuilds the search index once at the end. Every generated row has
+  ``external_id = "gen:<n>"`` and the generator refuses a database that already has generated
+  topics.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils.text import slugify
 
 from taggit.models import Tag
@@ -46,6 +53,8 @@ RARE_WORD = "kerfuffle"
 RARE_TOPICS = 5
 LONG_THREAD = 200
 EXTERNAL_PREFIX = "gen:"
+PARAGRAPH_POOL_MAX = 40_000
+INSERT_BATCH = 5000  # rows per INSERT statement where the database allows as many
 
 
 def _words(text: str, sep: str | None = None) -> list[str]:
@@ -232,19 +241,95 @@ class TextGenerator:
         )
         return title[:200]
 
+    def prose(self) -> str:
+        return " ".join(self.sentence() for _ in range(self.rng.randint(1, 4)))
+
+    def bullet_list(self) -> str:
+        return "\n".join("* " + self.sentence(3, 8) for _ in range(self.rng.randint(2, 4)))
+
+    def code_block(self) -> str:
+        return "```\n" + " ".join(self.word() for _ in range(8)) + "\n```"
+
     def body(self, extra: str | None = None) -> str:
+        """A body written from scratch (the generator itself draws from ``Bodies``)."""
         rng = self.rng
         paragraphs = []
         for _ in range(rng.choice((1, 1, 2, 2, 3))):
             if rng.random() < 0.07:
-                paragraphs.append("\n".join("* " + self.sentence(3, 8) for _ in range(rng.randint(2, 4))))
+                paragraphs.append(self.bullet_list())
             elif rng.random() < 0.03:
-                paragraphs.append("```\n" + " ".join(self.word() for _ in range(8)) + "\n```")
+                paragraphs.append(self.code_block())
             else:
-                paragraphs.append(" ".join(self.sentence() for _ in range(rng.randint(1, 4))))
+                paragraphs.append(self.prose())
         if extra:
-            paragraphs.append(f"What a {extra} that was.")
+            paragraphs.append(rare_paragraph(extra))
         return "\n\n".join(paragraphs)
+
+
+def rare_paragraph(word: str) -> str:
+    return f"What a {word} that was."
+
+
+@dataclass(frozen=True)
+class Body:
+    source: str
+    html: str
+    text: str
+
+
+class Bodies:
+    """Post bodies composed of paragraphs from a fixed pool, each rendered once.
+
+    Markdown paragraphs separated by a blank line render to the concatenation of their own
+    renders (checked by the tests, and here on a sample of the bodies as they are made), so a
+    body's HTML is exactly what ``forum.markup.render_markdown`` makes of its source while
+    bleach runs once per pool paragraph instead of once per post. Two bullet lists are never
+    adjacent: a blank line between them would make one loose list.
+    """
+
+    CHECK_EVERY = 997  # bodies between two full renders that must match the composed HTML
+
+    def __init__(self, text: TextGenerator, size: int) -> None:
+        self.rng = text.rng
+        self.prose = [self._render(text.prose()) for _ in range(size)]
+        self.lists = [self._render(text.bullet_list()) for _ in range(max(1, size // 12))]
+        self.code = [self._render(text.code_block()) for _ in range(max(1, size // 30))]
+        self.cache: dict[str, tuple[str, str]] = {}
+        self.made = 0
+
+    @staticmethod
+    def _render(source: str) -> tuple[str, str]:
+        return source, markup.render_markdown(source).html
+
+    def body(self, extra: str | None = None) -> Body:
+        rng = self.rng
+        parts: list[tuple[str, str]] = []
+        previous = None
+        for _ in range(rng.choice((1, 1, 2, 2, 3))):
+            if rng.random() < 0.07 and previous is not self.lists:
+                pool = self.lists
+            elif rng.random() < 0.03:
+                pool = self.code
+            else:
+                pool = self.prose
+            parts.append(pool[rng.randrange(len(pool))])
+            previous = pool
+        if extra:
+            source = rare_paragraph(extra)
+            if source not in self.cache:
+                self.cache[source] = self._render(source)
+            parts.append(self.cache[source])
+        source = "\n\n".join(p[0] for p in parts)
+        html = "".join(p[1] for p in parts)
+        self.made += 1
+        if self.made % self.CHECK_EVERY == 1 and markup.render_markdown(source).html != html:
+            raise RuntimeError(f"composed HTML differs from forum.markup's for {source!r}")
+        return Body(source=source, html=html, text=markup.html_to_text(html))
+
+
+def paragraph_pool_size(topics: int) -> int:
+    """Distinct prose paragraphs for N topics: about one per topic, 400 to 40,000."""
+    return max(400, min(topics, PARAGRAPH_POOL_MAX))
 
 
 def replies_for(rng: random.Random) -> int:
@@ -282,11 +367,18 @@ class CommunityGenerator:
             category_ids = self._make_categories()
             tag_ids = self._make_tags()
         plan = self._plan(rng)
+        bodies = Bodies(text, paragraph_pool_size(self.topics))
+        # Primary keys are given here, so that topics point at their posts as they are
+        # inserted (no second pass to update them): both tables continue from their highest id.
+        self.next_topic_id = (Topic.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+        self.next_post_id = (Post.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
         pending: list[tuple[Topic, list[Post], list[int]]] = []
         pending_posts = 0
         last_log = time.perf_counter()
         for index, (replies, rare) in enumerate(plan):
-            item = self._topic(rng, text, index, replies, rare, user_ids, staff_ids, category_ids, tag_ids)
+            item = self._topic(
+                rng, text, bodies, index, replies, rare, user_ids, staff_ids, category_ids, tag_ids
+            )
             pending.append(item)
             pending_posts += len(item[1])
             if pending_posts >= self.batch_size:
@@ -302,10 +394,17 @@ class CommunityGenerator:
                     )
         if pending:
             self._flush(pending)
-        for category_id in category_ids:
-            Category.objects.filter(pk=category_id).update(
-                topic_count=Topic.objects.filter(category_id=category_id, is_hidden=False).count()
-            )
+        with transaction.atomic():
+            # Sequences (PostgreSQL) move past the ids given above; SQLite needs nothing.
+            statements = connection.ops.sequence_reset_sql(no_style(), [Topic, Post])
+            if statements:
+                with connection.cursor() as cursor:
+                    for sql in statements:
+                        cursor.execute(sql)
+            for category_id in category_ids:
+                Category.objects.filter(pk=category_id).update(
+                    topic_count=Topic.objects.filter(category_id=category_id, is_hidden=False).count()
+                )
         self.stats.seconds = time.perf_counter() - started
         return self.stats
 
@@ -367,11 +466,12 @@ class CommunityGenerator:
         for n, i in enumerate(long_at):
             counts[i] = LONG_THREAD if n == 0 else rng.randint(LONG_THREAD, 2 * LONG_THREAD)
         self.stats.long_threads = long_count
-        candidates = [i for i in range(self.topics) if i not in set(long_at)]
+        long_set = set(long_at)
+        candidates = [i for i in range(self.topics) if i not in long_set]
         rare = set(rng.sample(candidates, min(RARE_TOPICS, len(candidates))))
         return [(counts[i], i in rare) for i in range(self.topics)]
 
-    def _topic(self, rng, text, index, replies, rare, user_ids, staff_ids, category_ids, tag_ids):
+    def _topic(self, rng, text, bodies, index, replies, rare, user_ids, staff_ids, category_ids, tag_ids):
         kind = rng.choices(
             [Topic.Kind.QUESTION, Topic.Kind.PROBLEM, Topic.Kind.IDEA, Topic.Kind.PRAISE], [70, 20, 7, 3]
         )[0]
@@ -379,19 +479,24 @@ class CommunityGenerator:
         start = END_DATE - dt.timedelta(minutes=10 * (self.topics - index))
         author = rng.choice(user_ids)
         rare_at = rng.randrange(replies + 1) if rare else -1
+        topic_id = self.next_topic_id
+        self.next_topic_id += 1
+        post_id = self.next_post_id
+        self.next_post_id += replies + 1
         posts, when = [], start
         staff_reply_at = None
         for n in range(replies + 1):
             is_staff = n > 0 and rng.random() < 0.06
             post_author = rng.choice(staff_ids) if is_staff else (author if n == 0 else rng.choice(user_ids))
-            source = text.body(extra=RARE_WORD if n == rare_at else None)
-            rendered = markup.render_markdown(source)
+            body = bodies.body(extra=RARE_WORD if n == rare_at else None)
             posts.append(
                 Post(
+                    pk=post_id + n,
+                    topic_id=topic_id,
                     author_id=post_author,
-                    source=source,
-                    html=rendered.html,
-                    text=rendered.text,
+                    source=body.source,
+                    html=body.html,
+                    text=body.text,
                     is_official=is_staff,
                     vote_count=0 if n == 0 else max(0, int(rng.expovariate(0.7))),
                     created_at=when,
@@ -406,6 +511,7 @@ class CommunityGenerator:
         if kind == Topic.Kind.IDEA:
             status = rng.choice([Topic.Status.OPEN, Topic.Status.IN_PROGRESS, Topic.Status.NOT_PLANNED])
         topic = Topic(
+            pk=topic_id,
             kind=kind,
             title=title,
             slug=slugify(title)[:80].strip("-") or "topic",
@@ -422,6 +528,7 @@ class CommunityGenerator:
             last_activity_at=posts[-1].created_at,
             last_reply_at=replies_only[-1].created_at if replies_only else None,
             external_id=f"{EXTERNAL_PREFIX}{index}",
+            first_post_id=posts[0].pk,
         )
         tags = rng.sample(tag_ids, rng.choice((0, 1, 1, 2, 2, 3)))
         # Official and accepted answers, as staff and askers mark them.
@@ -429,39 +536,28 @@ class CommunityGenerator:
         accepted = None
         if replies_only and kind in (Topic.Kind.QUESTION, Topic.Kind.PROBLEM) and rng.random() < 0.45:
             accepted = max(replies_only[:10], key=lambda p: p.vote_count)
-        topic._official_post = official if official is not None and rng.random() < 0.7 else None
-        topic._accepted_post = accepted
+        if official is not None and rng.random() < 0.7:
+            topic.official_answer_id = official.pk
+        else:
+            official = None
+        if accepted is not None:
+            topic.accepted_answer_id = accepted.pk
+        marked = [p for p in (official, accepted) if p is not None]
+        if marked:
+            topic.answered_at = min(p.created_at for p in marked)
+            if topic.status == Topic.Status.OPEN:
+                topic.status = Topic.Status.ANSWERED
         return topic, posts, tags
 
     def _flush(self, pending) -> None:
+        """One transaction per batch: the topics (already pointing at their first post and
+        answers; the constraints are checked at commit), their posts, their tags."""
         with transaction.atomic():
-            topics = [t for t, _, _ in pending]
-            Topic.objects.bulk_create(topics)
-            posts = []
-            for topic, topic_posts, _ in pending:
-                for post in topic_posts:
-                    post.topic_id = topic.pk
-                posts.extend(topic_posts)
-            Post.objects.bulk_create(posts, batch_size=2000)
-            for topic, topic_posts, _ in pending:
-                topic.first_post_id = topic_posts[0].pk
-                if topic._official_post is not None:
-                    topic.official_answer_id = topic._official_post.pk
-                if topic._accepted_post is not None:
-                    topic.accepted_answer_id = topic._accepted_post.pk
-                marked = [p for p in (topic._official_post, topic._accepted_post) if p is not None]
-                if marked:
-                    topic.answered_at = min(p.created_at for p in marked)
-                    if topic.status == Topic.Status.OPEN:
-                        topic.status = Topic.Status.ANSWERED
-            Topic.objects.bulk_update(
-                topics,
-                ["first_post", "official_answer", "accepted_answer", "answered_at", "status"],
-                batch_size=1000,
-            )
+            Topic.objects.bulk_create([t for t, _, _ in pending], batch_size=INSERT_BATCH)
+            Post.objects.bulk_create([p for _, posts, _ in pending for p in posts], batch_size=INSERT_BATCH)
             TaggedTopic.objects.bulk_create(
                 [TaggedTopic(content_object_id=t.pk, tag_id=tag) for t, _, tags in pending for tag in tags],
-                batch_size=2000,
+                batch_size=INSERT_BATCH,
             )
         self.stats.topics += len(pending)
         self.stats.posts += sum(len(p) for _, p, _ in pending)

@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import fcntl
+import functools
 import html
 import logging
 import os
@@ -55,7 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models.sql.constants import MULTI, SINGLE
 from django.db.models.sql.query import Query as SqlQuery
@@ -335,6 +336,13 @@ def document_id(model, pk) -> str:
     return f"{get_model_root(model).indexed_get_content_type()}:{pk}"
 
 
+def _attribute_value(name: str, obj) -> Any:
+    """What ``get_value`` returns for a name that is not a model field: the attribute, called
+    if callable."""
+    value = getattr(obj, name, None)
+    return value() if callable(value) else value
+
+
 class DocumentBuilder:
     """Turns a model instance into a whoosh document, following ``search_fields``."""
 
@@ -351,6 +359,23 @@ class DocumentBuilder:
         while pk_field.is_relation:  # a child model's pk is the link to its parent
             pk_field = pk_field.target_field
         self.int_pk = pk_field.get_internal_type() in INT_TYPES - {"BooleanField", "DateField"}
+        self.getters: dict[tuple[int, type], Callable[[Any], Any]] = {}
+
+    def _value(self, field, obj) -> Any:
+        """``field.get_value(obj)``, with the lookup of what the field names done once per
+        class: a method or property (no model field of that name) is read directly, without
+        the ``FieldDoesNotExist`` that ``get_value`` raises and catches on every call."""
+        key = (id(field), obj.__class__)
+        getter = self.getters.get(key)
+        if getter is None:
+            try:
+                field.get_field(obj.__class__)
+            except FieldDoesNotExist:
+                getter = functools.partial(_attribute_value, field.field_name)
+            else:
+                getter = field.get_value
+            self.getters[key] = getter
+        return getter(obj)
 
     def build(self, obj) -> dict:
         doc: dict[str, Any] = {
@@ -382,7 +407,7 @@ class DocumentBuilder:
             if isinstance(field, RelatedFields):
                 related = []
                 for obj in objects:
-                    related.extend(_related_objects(field.get_value(obj)))
+                    related.extend(_related_objects(self._value(field, obj)))
                 related_model = field.get_field(model).related_model
                 name = f"{prefix}{_qualified_name(field, model)}__"
                 self._add_fields(doc, text_parts, nulls, related_model, field.fields, related, name)
@@ -390,15 +415,15 @@ class DocumentBuilder:
             qualified = prefix + _qualified_name(field, model)
             if isinstance(field, SearchField):
                 parts = text_parts.setdefault(TEXT_PREFIX + qualified, [])
-                parts.extend(_as_text(field.get_value(obj)) for obj in objects)
+                parts.extend(_as_text(self._value(field, obj)) for obj in objects)
             elif isinstance(field, AutocompleteField):
                 parts = text_parts.setdefault(AUTOCOMPLETE_PREFIX + qualified, [])
-                parts.extend(_as_text(field.get_value(obj)) for obj in objects)
+                parts.extend(_as_text(self._value(field, obj)) for obj in objects)
             elif isinstance(field, FilterField):
                 kind = _filter_kind(field, model)
                 values = []
                 for obj in objects:
-                    value = field.get_value(obj)
+                    value = self._value(field, obj)
                     if isinstance(value, (list, tuple, set, models.QuerySet)):
                         values.extend(clean_filter_value(kind, v) for v in value)
                     else:
@@ -626,6 +651,52 @@ class WhooshIndex(BaseIndex):
             self.writer.delete_by_term("doc_id", document_id(type(item), item.pk))
             return
         self.backend.delete_ids(type(item), [item.pk])
+
+
+def _patch_length_lookup() -> None:
+    """whoosh reads a document's field length from the segment's length column one value at
+    a time (a file read and an unpack for every posting while a segment is written, and for
+    every hit while scoring). Read each field's column (one byte per document) once per
+    segment reader instead; the values returned are the same."""
+    from whoosh.codec import whoosh3
+
+    reader_class = whoosh3.W3PerDocReader
+    if getattr(reader_class, "_community_lengths_patched", False):
+        return
+    original = reader_class.doc_field_length
+    byte_to_length = whoosh3.byte_to_length
+    lenfield = whoosh3._lenfield
+    lengths_column = whoosh3.LENGTHS_COLUMN
+    missing = object()
+
+    def column_bytes(reader, fieldname):
+        column = reader._cached_reader(lenfield(fieldname), lengths_column)
+        try:
+            if column is None or column._fixedlen != 1:
+                return None
+            return bytes(column._dbfile.get(column._basepos, column._count))
+        except AttributeError:  # another column layout: keep whoosh's own lookup
+            return None
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        cache = self.__dict__.get("_community_lengths")
+        if cache is None:
+            cache = self._community_lengths = {}
+        lengths = cache.get(fieldname, missing)
+        if lengths is missing:
+            lengths = cache[fieldname] = column_bytes(self, fieldname)
+        if lengths is None:
+            return original(self, docnum, fieldname, default)
+        if docnum > self._doccount:
+            raise IndexError(f"Asked for docnum {docnum!r} of {self._doccount}")
+        lbyte = lengths[docnum] if docnum < len(lengths) else 0
+        return byte_to_length(lbyte) if lbyte else None
+
+    reader_class.doc_field_length = doc_field_length
+    reader_class._community_lengths_patched = True
+
+
+_patch_length_lookup()
 
 
 class WhooshIndexRebuilder:
@@ -1628,10 +1699,19 @@ class SearchBackend(BaseSearchBackend):
 
 
 def _chunks(queryset, size: int) -> Iterator[list]:
-    offset = 0
+    """The rows of ``queryset`` in primary-key order, ``size`` at a time.
+
+    Keyset pagination (``pk > last``): each query starts where the previous one ended, where
+    ``OFFSET`` would make the database walk past every row already read (quadratic on large
+    tables)."""
+    queryset = queryset.order_by("pk")
+    last = None
     while True:
-        chunk = list(queryset[offset : offset + size])
+        page = queryset if last is None else queryset.filter(pk__gt=last)
+        chunk = list(page[:size])
         if not chunk:
             return
         yield chunk
-        offset += size
+        if len(chunk) < size:
+            return
+        last = chunk[-1].pk

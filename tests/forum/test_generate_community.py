@@ -7,7 +7,15 @@ from django.core.management import CommandError, call_command
 
 import pytest
 
-from forum.importers.synthetic import RARE_WORD, CommunityGenerator, TextGenerator, replies_for
+from forum import markup
+from forum.importers.synthetic import (
+    RARE_WORD,
+    Bodies,
+    CommunityGenerator,
+    TextGenerator,
+    rare_paragraph,
+    replies_for,
+)
 from forum.models import Category, Post, Topic
 
 
@@ -32,6 +40,9 @@ def test_generate_makes_topics_with_first_posts_and_consistent_counters():
             assert topic.status == Topic.Status.ANSWERED
     assert sum(c.topic_count for c in Category.objects.all()) == 60
     assert not Post.objects.filter(html__contains="<script").exists()
+    for post in Post.objects.all():
+        rendered = markup.render_markdown(post.source)
+        assert (post.html, post.text) == (rendered.html, rendered.text)
 
 
 @pytest.mark.django_db
@@ -79,6 +90,54 @@ def test_generate_refuses_a_database_with_a_generated_community():
 def test_generate_queries_do_not_grow_per_topic(django_assert_max_num_queries):
     with django_assert_max_num_queries(80):
         generate(topics=30, users=5, batch_size=100_000)
+
+
+def test_paragraphs_separated_by_a_blank_line_render_as_the_concatenation_of_their_renders():
+    """What lets the generator render each pool paragraph once: for every pair of paragraph
+    kinds it can put next to each other, rendering the whole equals joining the parts."""
+    text = TextGenerator(random.Random(11))
+    kinds = {
+        "prose": [text.prose() for _ in range(40)],
+        "list": [text.bullet_list() for _ in range(15)],
+        "code": [text.code_block() for _ in range(15)],
+        "rare": [rare_paragraph(RARE_WORD)],
+    }
+    for first_kind, firsts in kinds.items():
+        for second_kind, seconds in kinds.items():
+            if first_kind == second_kind == "list":
+                continue  # never adjacent: see the next test
+            for a, b in zip(firsts, reversed(seconds), strict=False):
+                whole = markup.render_markdown(f"{a}\n\n{b}")
+                html = markup.render_markdown(a).html + markup.render_markdown(b).html
+                assert whole.html == html
+                assert whole.text == markup.html_to_text(html)
+
+
+def test_two_adjacent_lists_do_not_compose_so_bodies_never_have_them():
+    a, b = "* one\n* two", "* three\n* four"
+    joined = markup.render_markdown(a).html + markup.render_markdown(b).html
+    assert markup.render_markdown(f"{a}\n\n{b}").html != joined  # one loose list
+
+    bodies = Bodies(TextGenerator(random.Random(2)), 50)
+    for _ in range(3000):
+        body = bodies.body()
+        assert "</ul>\n<ul>" not in body.html
+
+
+def test_composed_bodies_are_exactly_what_forum_markup_renders():
+    bodies = Bodies(TextGenerator(random.Random(5)), 200)
+    for n in range(600):
+        body = bodies.body(extra=RARE_WORD if n % 50 == 0 else None)
+        rendered = markup.render_markdown(body.source)
+        assert (body.html, body.text) == (rendered.html, rendered.text)
+
+
+def test_bodies_check_samples_against_a_full_render(monkeypatch):
+    bodies = Bodies(TextGenerator(random.Random(5)), 20)
+    monkeypatch.setattr(markup, "render_markdown", lambda source: markup.Rendered(html="<p>x</p>", text="x"))
+    with pytest.raises(RuntimeError, match="composed HTML differs"):
+        for _ in range(Bodies.CHECK_EVERY + 1):
+            bodies.body()
 
 
 def test_replies_for_has_mean_eight():

@@ -24,7 +24,7 @@ from modelsearch.management.commands.rebuild_modelsearch_index import (
 )
 
 from search.backends.whoosh import SearchBackend as WhooshBackend
-from search.backends.whoosh import WhooshIndexRebuilder
+from search.backends.whoosh import WhooshIndexRebuilder, _chunks
 
 PROGRESS_EVERY_SECONDS = 1.0
 
@@ -113,6 +113,11 @@ class Command(BaseCommand):
                 f"{backend_name}: indexed {done_all} documents in {elapsed:.1f}s "
                 f"({rate:.0f} docs/s; commit and swap {time.monotonic() - finishing:.1f}s)"
             )
+
+    def queryset_chunks(self, qs, chunk_size=1000):
+        """Chunks by primary key (keyset pagination), not Wagtail's ``OFFSET`` slices, whose
+        cost grows with every chunk already read."""
+        yield from _chunks(qs, chunk_size)
 
     def _index_model(self, backend_name, index, model, total, chunk_size, started, done_all) -> int:
         label = f"{model._meta.app_label}.{model.__name__}"
