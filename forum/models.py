@@ -154,8 +154,11 @@ class Topic(index.Indexed, models.Model):
 
     objects = SearchableQuerySet.as_manager()
 
+    # The title weighs 1.5 times the question: measured on real duplicate questions (see
+    # bench/search_quality.py), a heavier title lets short titles that merely share a word or
+    # two outrank the thread that answers the same question in its body.
     search_fields = [
-        index.SearchField("title", boost=5),
+        index.SearchField("title", boost=2.25),
         index.AutocompleteField("title"),
         index.SearchField("question_text", boost=1.5),
         index.SearchField("answer_text", boost=1.2),

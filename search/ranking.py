@@ -41,8 +41,9 @@ OFFICIAL_ANSWER_BOOST = 1.4
 ACCEPTED_ANSWER_BOOST = 1.25
 CATEGORY_BOOST = 0.8
 RANK_DECAY = 0.15
-#: Weight of the title-overlap bonus against backend relevance in similar questions.
-TITLE_OVERLAP_WEIGHT = 0.5
+#: Weight of the title-overlap bonus against backend relevance in similar questions. The
+#: backend already counts title words (``Topic.search_fields``), so this only breaks near-ties.
+TITLE_OVERLAP_WEIGHT = 0.25
 
 
 class Rankable(Protocol):

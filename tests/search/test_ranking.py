@@ -86,3 +86,29 @@ def test_ranking_rerank_similar_prefers_titles_sharing_rare_words():
         [b, a], query, [{"printer", "paper", "jam"}, {"printer", "driver", "crash"}]
     )
     assert [h.title for h in result] == ["printer driver crashes", "printer paper jam"]
+
+
+def test_ranking_rerank_similar_bonus_is_bounded_by_the_title_overlap_weight():
+    query = {"printer", "driver", "crash"}
+    full = hit(score=4.0, title="full")
+    partial = hit(score=6.0, title="partial")
+    none = hit(score=8.0, title="none")
+    stems = [query.copy(), {"printer", "paper"}, {"scanner", "light"}]
+    result = ranking.rerank_similar([full, partial, none], query, stems)
+    assert sorted(h.title for h in result) == ["full", "none", "partial"]
+    bonus = {h.title: h.final_score - h.relevance * ranking.boost_for(h) for h in result}
+    assert bonus["full"] == pytest.approx(ranking.TITLE_OVERLAP_WEIGHT)
+    assert bonus["none"] == pytest.approx(0.0)
+    assert 0.0 < bonus["partial"] < ranking.TITLE_OVERLAP_WEIGHT
+    assert [h.final_score for h in result] == sorted((h.final_score for h in result), reverse=True)
+
+
+def test_ranking_rerank_similar_title_words_do_not_overturn_a_clearly_better_match():
+    """The backend already weighs titles: the overlap bonus may only reorder hits whose relevance
+    differs by less than ``TITLE_OVERLAP_WEIGHT``."""
+    query = {"printer", "driver", "crash"}
+    best = hit(score=10.0, title="best")
+    gap = ranking.TITLE_OVERLAP_WEIGHT + 0.05
+    same_words = hit(score=10.0 * (1 - gap), title="same words")
+    result = ranking.rerank_similar([same_words, best], query, [query.copy(), {"printing", "stopped"}])
+    assert [h.title for h in result] == ["best", "same words"]

@@ -117,3 +117,26 @@ def test_similar_drops_a_topic_hidden_by_an_update_and_a_reindex(client, search_
     Topic.objects.filter(pk=topic.pk).update(is_hidden=True)
     insert_or_update_object_task.enqueue("forum", "topic", str(topic.pk))
     assert client.get("/search/similar/", {"q": "refund late parcel"}).json()["results"] == []
+
+
+def _unrelated_topics(n: int = 8) -> None:
+    """Background topics, so that word rarity looks like a real community's."""
+    subjects = ("invoice", "password", "parcel", "refund", "webcam", "keyboard", "battery", "warranty")
+    for subject in subjects[:n]:
+        make_topic(f"Question about my {subject}", body=f"Where do I find help with the {subject}?")
+
+
+def test_similar_prefers_a_question_matched_in_title_and_body_over_one_title_word(client, search_backend):
+    """A title sharing one word with the draft must not beat a thread whose question states the
+    same problem in its body: the title counts more than the body, but not overwhelmingly."""
+    _unrelated_topics()
+    make_topic("Crashes every morning", body="The mobile app stops every morning when I open it.")
+    answered_in_body = make_topic(
+        "Printing stopped working",
+        body="Since the update the printer driver crashes whenever I send a document to the printer.",
+    )
+    titles = [
+        r["title"] for r in client.get("/search/similar/", {"q": "printer driver crashes"}).json()["results"]
+    ]
+    assert titles[0] == answered_in_body.title
+    assert "Crashes every morning" in titles
