@@ -97,6 +97,8 @@ from whoosh.index import LockError
 from whoosh.lang import has_stemmer, stopwords_for_language
 from whoosh.support.charset import accent_map
 
+from search.backends import whoosh_fast
+
 logger = logging.getLogger("search.whoosh")
 
 INDEX_NAME = "MAIN"
@@ -1173,6 +1175,10 @@ class WhooshSearchResults(BaseSearchResults):
             return []
 
         def search(searcher):
+            if sort is None:
+                found = self._fast_search(searcher, stop)
+                if found is not None:
+                    return found[start:stop] if stop is not None else found[start:]
             kwargs = {"limit": stop, "scored": self._score_field is not None or sort is None}
             if sort is not None:
                 kwargs["sortedby"] = sort
@@ -1198,6 +1204,19 @@ class WhooshSearchResults(BaseSearchResults):
                 setattr(obj, self._score_field, score)
             ordered.append(obj)
         return ordered
+
+    def _fast_search(self, searcher, limit: int | None) -> list[tuple[str, float]] | None:
+        """Relevance-ordered hits scored with numpy (``whoosh_fast``): the same scores and order
+        as whoosh's own search, many times faster for common words; ``None`` when the query has
+        a part that module does not score."""
+        text_query, filter_query = self._queries()
+        allowed = filter_docset(searcher, filter_query)
+        found = whoosh_fast.score_query(searcher, self.backend.weighting, text_query, allowed, limit)
+        if found is None:
+            return None
+        ranked, total = found
+        self.query_compiler._whoosh_total = total
+        return [(searcher.stored_fields(docnum)["doc_pk"], score) for docnum, score in ranked]
 
     def _total(self) -> int:
         compiler = self.query_compiler

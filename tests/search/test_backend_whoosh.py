@@ -364,3 +364,66 @@ def test_bad_query_input_does_not_crash(backend):
     for query in ["", "   ", "<script>alert(1)</script>", "*", '"', "a" * 5000, "AND OR NOT", "(((("]:
         assert isinstance(list(Topic.objects.search(query)), list)
         assert isinstance(list(Topic.objects.autocomplete(query)), list)
+
+
+# --- the numpy scorer (whoosh_fast) gives whoosh's own scores and order ------------------------
+
+
+def _ranked(queryset, query: str, operator: str, limit: int = 50) -> list[tuple[int, float]]:
+    results = queryset.search(query, operator=operator).annotate_score("_s")
+    return [(obj.pk, round(obj._s, 9)) for obj in results[:limit]]
+
+
+@pytest.mark.parametrize(
+    ("query", "operator"),
+    [
+        ("sync", "and"),
+        ("sync folder", "and"),
+        ("sync folder invoice", "or"),
+        ("refund invoice card", "or"),
+        ("nothing matches this", "or"),
+    ],
+)
+def test_fast_scorer_matches_whoosh_scores_order_and_counts(backend, monkeypatch, query, operator):
+    for n in range(12):
+        topic(
+            f"Sync stops on folder {n}" if n % 3 else f"Refund for invoice {n}",
+            "The folder sync " * (n % 4 + 1) + ("card payment invoice" if n % 2 else "shared laptop"),
+            is_hidden=(n == 5),
+        )
+    live = Topic.objects.filter(is_hidden=False)
+    answered = []
+    real = whoosh.whoosh_fast.score_query
+    monkeypatch.setattr(
+        whoosh.whoosh_fast, "score_query", lambda *a: answered.append(real(*a) is not None) or real(*a)
+    )
+    fast = _ranked(live, query, operator)
+    fast_count = live.search(query, operator=operator).count()
+    assert answered and all(answered)  # the numpy scorer answered
+    monkeypatch.setattr(whoosh.whoosh_fast, "np", None)  # whoosh's own matchers
+    assert fast == _ranked(live, query, operator)
+    assert fast_count == live.search(query, operator=operator).count()
+    assert all(pk != Topic.objects.get(is_hidden=True).pk for pk, _ in fast)
+
+
+def test_fast_scorer_pages_like_whoosh(backend, monkeypatch):
+    for n in range(9):
+        topic(f"Sync question {n}", "sync " * (n + 1))
+    fast = [obj.pk for obj in Topic.objects.search("sync")[3:6]]
+    monkeypatch.setattr(whoosh.whoosh_fast, "np", None)
+    assert fast == [obj.pk for obj in Topic.objects.search("sync")[3:6]]
+
+
+def test_fast_scorer_leaves_phrases_and_fuzzy_words_to_whoosh(backend):
+    from whoosh import query as wq
+
+    from search.backends import whoosh_fast
+
+    topic("Sync stops on folder")
+    searcher_results = backend.with_searcher(
+        lambda searcher: (
+            whoosh_fast.score_query(searcher, backend.weighting, wq.Phrase("s__x", ["a", "b"]), set(), 10),
+            whoosh_fast.score_query(searcher, backend.weighting, wq.FuzzyTerm("s__x", "sync"), set(), 10),
+        )
+    )
+    assert searcher_results == (None, None)

@@ -1,0 +1,210 @@
+"""Scoring of plain word queries with numpy: the same BM25F scores as whoosh, computed over whole
+posting blocks instead of one matcher step per posting.
+
+whoosh walks a query's matcher tree in pure Python, one document at a time: a common word in a
+large community means hundreds of thousands of steps for one search. The queries this project
+sends for plain text are ``Or`` and ``And`` trees of ``Term`` queries on stemmed text fields
+(``WhooshSearchQueryCompiler._compile_plaintext``); for those, :func:`score_query` reads each
+term's postings a block at a time into arrays and adds up BM25F exactly as whoosh does:
+
+    score(term in field) = boost * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * fl / avgfl))
+
+with whoosh's own ``idf`` and average field length, its one-byte field lengths, sums for ``Or``
+and ``And`` (an ``And`` keeps only documents every part matches), and boosts multiplied down the
+tree. Anything else (phrases, fuzzy words, numeric ranges, a ``Not``) is not handled here:
+:func:`score_query` returns ``None`` and the caller searches with whoosh as before. Results are
+ordered by score, ties by document number, as whoosh orders them.
+
+numpy is optional: without it every search takes whoosh's own path.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.codec import whoosh3
+from whoosh.reading import TermNotFound
+
+try:
+    import numpy as np
+except ImportError:  # pragma: no cover - numpy is in requirements.txt; whoosh's path still works
+    np = None
+
+logger = logging.getLogger("search.whoosh")
+
+_LENGTH_TABLE = None
+
+
+class Unsupported(Exception):
+    """The query has a part this module does not score (the caller falls back to whoosh)."""
+
+
+def available() -> bool:
+    return np is not None
+
+
+def _length_table():
+    global _LENGTH_TABLE
+    if _LENGTH_TABLE is None:
+        _LENGTH_TABLE = np.array([whoosh3.byte_to_length(b) for b in range(256)], dtype=np.float64)
+    return _LENGTH_TABLE
+
+
+def _segment_lengths(reader, fieldname: str):
+    """One segment's field lengths (whoosh's one-byte encoding, decoded), by document number."""
+    cache = reader.__dict__.setdefault("_community_length_arrays", {})
+    if fieldname in cache:
+        return cache[fieldname]
+    perdoc = reader._perdoc
+    column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+    count = reader.doc_count_all()
+    if column is None:
+        lengths = np.zeros(count, dtype=np.float64)
+    elif getattr(column, "_fixedlen", None) == 1:
+        raw = bytes(column._dbfile.get(column._basepos, column._count))
+        codes = np.frombuffer(raw, dtype=np.uint8)
+        if len(codes) < count:
+            codes = np.concatenate([codes, np.zeros(count - len(codes), dtype=np.uint8)])
+        lengths = _length_table()[codes[:count]]
+    else:  # another column layout: whoosh's own per-document lookup
+        lengths = np.array(
+            [reader.doc_field_length(d, fieldname) or 0 for d in range(count)], dtype=np.float64
+        )
+    cache[fieldname] = lengths
+    return lengths
+
+
+def _postings(reader, fieldname: str, text: str):
+    """(document numbers, term frequencies) of one term in one segment, as arrays."""
+    try:
+        matcher = reader.postings(fieldname, text)
+    except TermNotFound:
+        return None
+    if not isinstance(matcher, whoosh3.W3LeafMatcher):
+        ids = []
+        weights = []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+    id_parts = []
+    weight_parts = []
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        id_parts.append(np.asarray(matcher._ids, dtype=np.int64))
+        weight_parts.append(np.asarray(matcher._weights, dtype=np.float64))
+        if matcher._lastblock:
+            break
+        matcher._next_block()
+    if not id_parts:
+        return None
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+class _Scorer:
+    def __init__(self, searcher, weighting):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.size = self.reader.doc_count_all()
+        self.leaves = list(self.reader.leaf_readers())
+        self.B = float(getattr(weighting, "B", 0.75))
+        self.K1 = float(getattr(weighting, "K1", 1.2))
+        self.field_B = dict(getattr(weighting, "_field_B", {}))
+
+    def term(self, fieldname: str, text: str, boost: float):
+        scores = np.zeros(self.size, dtype=np.float64)
+        matched = np.zeros(self.size, dtype=bool)
+        if fieldname not in self.searcher.schema or not self.searcher.schema[fieldname].scorable:
+            raise Unsupported(fieldname)
+        if (fieldname, text) not in self.reader:
+            return scores, matched
+        idf = self.searcher.idf(fieldname, text)
+        avgfl = self.searcher.avg_field_length(fieldname) or 1
+        B = self.field_B.get(fieldname, self.B)
+        K1 = self.K1
+        for leaf, offset in self.leaves:
+            found = _postings(leaf, fieldname, text)
+            if found is None:
+                continue
+            ids, tf = found
+            fl = _segment_lengths(leaf, fieldname)[ids]
+            part = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+            scores[ids + offset] = part * boost
+            matched[ids + offset] = True
+        return scores, matched
+
+    def evaluate(self, q, boost: float = 1.0):
+        if q is wq.NullQuery:
+            return np.zeros(self.size, dtype=np.float64), np.zeros(self.size, dtype=bool)
+        kind = type(q)
+        own = float(getattr(q, "boost", 1.0) or 1.0)
+        if kind is wq.Term:
+            return self.term(q.fieldname, q.text, boost * own)
+        if isinstance(q, wq.Or) and not getattr(q, "minmatch", 0) and getattr(q, "scale", None) is None:
+            scores = np.zeros(self.size, dtype=np.float64)
+            matched = np.zeros(self.size, dtype=bool)
+            for sub in q.subqueries:
+                s, m = self.evaluate(sub, boost * own)
+                scores += s
+                matched |= m
+            return scores, matched
+        if type(q) is wq.And:
+            scores = np.zeros(self.size, dtype=np.float64)
+            matched = np.ones(self.size, dtype=bool)
+            for sub in q.subqueries:
+                if isinstance(sub, wq.Not):
+                    raise Unsupported("Not")
+                s, m = self.evaluate(sub, boost * own)
+                scores += s
+                matched &= m
+            return scores, matched
+        raise Unsupported(type(q).__name__)
+
+
+def allowed_mask(searcher, docnums: set[int]):
+    """``docnums`` as a boolean array over the searcher's documents, cached per searcher."""
+    cache = getattr(searcher, "_community_masks", None)
+    if cache is None:
+        cache = searcher._community_masks = {}
+    key = id(docnums)
+    found = cache.get(key)
+    if found is not None and found[0] is docnums:
+        return found[1]
+    mask = np.zeros(searcher.reader().doc_count_all(), dtype=bool)
+    if docnums:
+        mask[np.fromiter(docnums, dtype=np.int64, count=len(docnums))] = True
+    if len(cache) > 64:
+        cache.clear()
+    cache[key] = (docnums, mask)
+    return mask
+
+
+def score_query(searcher, weighting, text_query, allowed: set[int], limit: int | None) -> Any:
+    """The best ``limit`` (document number, score) pairs for ``text_query`` among ``allowed``,
+    best first, and how many documents matched in all; ``None`` when the query has a part that
+    is not scored here."""
+    if np is None:
+        return None
+    try:
+        scores, matched = _Scorer(searcher, weighting).evaluate(text_query)
+    except Unsupported:
+        return None
+    matched &= allowed_mask(searcher, allowed)
+    candidates = np.flatnonzero(matched)
+    total = int(candidates.size)
+    if not total:
+        return [], 0
+    values = scores[candidates]
+    if limit is not None and limit < total:
+        # The limit-th best score, then every document at least that good (ties kept).
+        kth = np.partition(values, total - limit)[total - limit]
+        keep = values >= kth
+        candidates, values = candidates[keep], values[keep]
+    order = np.lexsort((candidates, -values))
+    if limit is not None:
+        order = order[:limit]
+    return [(int(candidates[i]), float(values[i])) for i in order], total
