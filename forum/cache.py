@@ -36,8 +36,9 @@ import hashlib
 import os
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -46,9 +47,11 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import connections, transaction
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
+from django.utils.safestring import SafeString, mark_safe
 
 VERSION_KEY = "forum:page-cache:version"
 PAGE_KEY = "forum:page-cache:page"
+FRAGMENT_KEY = "forum:page-cache:fragment"
 HEADER = "X-Page-Cache"
 WATCHED_TABLES = ("forum_", "taggit_", "kb_", "wagtailcore_page", "accounts_user")
 _WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
@@ -177,15 +180,20 @@ def _page_key(request: HttpRequest, version: str) -> str:
     return f"{PAGE_KEY}:{version}:{digest}"
 
 
-def anonymous_page_cache(on_hit: Callable[..., None] | None = None):
-    """Serve anonymous visitors the cached page while the community's content is unchanged."""
+def anonymous_page_cache(on_hit: Callable[..., None] | None = None, version: Callable[[], Any] | None = None):
+    """Serve anonymous visitors the cached page while the community's content is unchanged.
+
+    ``version()``, when given, names one more thing the page depends on besides the content
+    tables (the search page: the search index, which a background worker may update after the
+    database write)."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
             if not _cacheable_request(request):
                 return view(request, *args, **kwargs)
-            key = _page_key(request, content_version())
+            current = content_version() if version is None else f"{content_version()}.{version()}"
+            key = _page_key(request, current)
             cached = _cache().get(key)
             if cached is not None:
                 status, headers, content = cached
@@ -214,6 +222,33 @@ def anonymous_page_cache(on_hit: Callable[..., None] | None = None):
         return wrapper
 
     return decorator
+
+
+def content_fragment(name: str, parts: Iterable[Any], render: Callable[[], str]) -> SafeString:
+    """HTML that is the same for everyone who may see it, rendered once per content version.
+
+    For the parts of a signed-in visitor's page that do not depend on who they are (the topic
+    list's rows, say): ``parts`` must name everything the HTML depends on besides the content
+    (the address, the query string, what the visitor may see). Like whole pages, a fragment is
+    dropped the moment any content changes and kept at most ``FORUM_PAGE_CACHE_SECONDS``; with
+    the cache off, ``render()`` runs every time. ``render`` must return HTML that is safe as it
+    is: Django's templates (auto-escaping) made it."""
+    if _timeout() <= 0 or isinstance(_cache(), DummyCache):
+        return mark_safe(render())  # noqa: S308 - rendered by an auto-escaping template
+    digest = hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()[:40]
+    key = f"{FRAGMENT_KEY}:{name}:{content_version()}:{digest}"
+    html = _cache().get(key)
+    if html is None:
+        html = str(render())
+        _cache().set(key, html, _timeout())
+    return mark_safe(html)  # noqa: S308 - rendered by an auto-escaping template, stored as is
+
+
+def fragment_context() -> dict[str, Any]:
+    """What a template's ``{% cache fragment_seconds "name" ... fragment_version %}`` needs to
+    keep a visitor-independent fragment until the content changes (seconds 0: not kept)."""
+    seconds = max(_timeout(), 0) if not isinstance(_cache(), DummyCache) else 0
+    return {"fragment_seconds": seconds, "fragment_version": content_version() if seconds else ""}
 
 
 def count_topic_view(request: HttpRequest, pk: int, *args, **kwargs) -> None:

@@ -19,10 +19,13 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from forum import cache as page_cache
 from forum import markup, permissions, selectors
 from forum.cache import anonymous_page_cache, count_topic_view
 from forum.forms import (
@@ -64,6 +67,18 @@ def denied_to_login(view):
     return wrapper
 
 
+def _unwrap_user(request: HttpRequest):
+    """``request.user`` without its lazy wrapper, for pages that read it hundreds of times (each
+    permission check and template lookup through the wrapper costs a proxy call)."""
+    user = request.user
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+        request.user = user
+    return user
+
+
 def _safe_back(request: HttpRequest, *, fallback: str) -> str:
     """Where an action returns to: the ``next`` field when it is a local path, else ``fallback``."""
     from django.utils.http import url_has_allowed_host_and_scheme
@@ -92,6 +107,7 @@ def _error_message(exc: ValidationError) -> str:
 @require_GET
 @anonymous_page_cache()
 def topic_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    _unwrap_user(request)
     category = None
     if slug is not None:
         category = selectors.category_by_slug(slug)
@@ -100,21 +116,36 @@ def topic_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     all_categories = list(selectors.categories())
     form = TopicFilterForm(request.GET or None, categories=all_categories)
     filters = form.filters(category=category)
-    page = selectors.paginate(
-        selectors.topic_list(request.user, filters), request.GET.get("page"), settings.FORUM_TOPICS_PER_PAGE
+    is_moderator = permissions.is_moderator(request.user)
+    any_filter = bool(filters.kind or filters.status or filters.unanswered or filters.tag) or (
+        filters.category is not None and category is None
+    )
+
+    def render_results() -> str:
+        page = selectors.paginate(
+            selectors.topic_list(request.user, filters),
+            request.GET.get("page"),
+            settings.FORUM_TOPICS_PER_PAGE,
+        )
+        results = {"category": category, "page": page, "topics": page.object_list, "any_filter": any_filter}
+        return render_to_string("forum/includes/topic_list_results.html", results, request=request)
+
+    # The rows depend only on the address, the filters and whether hidden topics are shown.
+    results_html = page_cache.content_fragment(
+        "topic-list",
+        (request.path, sorted(request.GET.lists()), "moderator" if is_moderator else "public"),
+        render_results,
     )
     context = {
         "category": category,
         "categories": all_categories,
         "filter_form": form,
         "filters": filters,
-        "page": page,
-        "topics": page.object_list,
+        "results_html": results_html,
         "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
-        "is_moderator": permissions.is_moderator(request.user),
+        "is_moderator": is_moderator,
         "following_category": category is not None and follows.is_following_category(request.user, category),
-        "any_filter": bool(filters.kind or filters.status or filters.unanswered or filters.tag)
-        or (filters.category is not None and category is None),
+        "any_filter": any_filter,
     }
     return render(request, "forum/topic_list.html", context)
 
@@ -227,11 +258,16 @@ def topic_short(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _mark_topic_notifications_read(request: HttpRequest, topic: Topic) -> None:
     """Opening a topic reads its notifications. The header counts unread ones on every page
-    anyway, so this costs a write only when there is something unread."""
+    anyway; the same query counts those about this topic, so the write happens only when one
+    of them is unread."""
     from notifications import selectors as notification_selectors
     from notifications.services import notifications_mark_topic_read
 
-    if not request.user.is_authenticated or not notification_selectors.unread_count(request):
+    if not request.user.is_authenticated:
+        return
+    if getattr(request, "_unread_notification_count", None) == 0:
+        return
+    if not notification_selectors.unread_count_with_topic(request, topic):
         return
     changed = notifications_mark_topic_read(user=request.user, topic=topic)
     if changed:
@@ -242,6 +278,7 @@ def _mark_topic_notifications_read(request: HttpRequest, topic: Topic) -> None:
 @denied_to_login
 @anonymous_page_cache(on_hit=count_topic_view)
 def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    _unwrap_user(request)
     topic = _get_visible_topic(request, pk)
     if slug != topic.slug:
         url = topic.get_absolute_url()
@@ -276,6 +313,7 @@ def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "status_form": StatusForm(initial={"status": topic.status}) if is_staff else None,
         "duplicate_form": DuplicateForm() if is_staff else None,
         "move_form": MoveForm(initial={"category": topic.category_id}) if is_staff else None,
+        **page_cache.fragment_context(),
     }
     return render(request, "forum/topic_detail.html", context)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from forum import permissions
 from notifications.models import Notification
@@ -27,6 +27,21 @@ def inbox(*, user, unread_only: bool = False) -> QuerySet[Notification]:
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs.order_by("-created_at", "-id")
+
+
+def unread_count_with_topic(request, topic) -> int:
+    """Like ``unread_count`` (and remembered the same way), in the same one query: how many of the
+    unread notifications are about ``topic``. The topic page uses it to skip the write that marks
+    them read when there is none (most views of most topics)."""
+    user = request.user
+    if not user.is_authenticated:
+        request._unread_notification_count = 0
+        return 0
+    counts = visible_to(Notification.objects.filter(recipient=user, read_at__isnull=True), user).aggregate(
+        total=Count("pk"), here=Count("pk", filter=Q(topic_id=topic.pk))
+    )
+    request._unread_notification_count = counts["total"] or 0
+    return counts["here"] or 0
 
 
 def unread_count(request) -> int:

@@ -10,6 +10,7 @@ change, so a hidden topic drops out at once).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -153,6 +154,38 @@ def site_search(raw_query: str, filters: Filters | None = None, *, autocorrect: 
             if corrected.total:
                 corrected.corrected_from = raw_query
                 return corrected
+    return outcome
+
+
+def site_search_cached(
+    raw_query: str, filters: Filters | None = None, *, autocorrect: bool = True
+) -> SearchOutcome:
+    """``site_search``, kept ``SEARCH_RESULTS_CACHE_SECONDS`` per query and filters.
+
+    The key carries the content version (any write to the community's tables) and the search
+    generation (any change to what is indexed, including a background re-index), so a cached
+    outcome is never served after the content it shows has changed. The outcome holds the
+    merged ranking and the facet counts; the view still fetches the shown page's snippets."""
+    from forum.cache import content_version
+
+    filters = filters or Filters()
+    seconds = getattr(settings, "SEARCH_RESULTS_CACHE_SECONDS", 60)
+    if seconds <= 0:
+        return site_search(raw_query, filters, autocorrect=autocorrect)
+    parts = (
+        cache_key_for(raw_query),
+        raw_query,
+        filters.type,
+        filters.category.pk if filters.category else None,
+        filters.status,
+        autocorrect,
+    )
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+    key = f"search:outcome:{content_version()}:{generation()}:{digest}"
+    outcome = cache.get(key)
+    if outcome is None:
+        outcome = site_search(raw_query, filters, autocorrect=autocorrect)
+        cache.set(key, outcome, seconds)
     return outcome
 
 

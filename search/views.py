@@ -129,7 +129,7 @@ def _log_cached_search(request: HttpRequest, *args, response: HttpResponse | Non
 
 
 @require_GET
-@anonymous_page_cache(on_hit=_log_cached_search)
+@anonymous_page_cache(on_hit=_log_cached_search, version=selectors.generation)
 def search_index(request: HttpRequest) -> HttpResponse:
     """``/search/?q=``: one ranked list over the FAQ and the community, with facets.
 
@@ -145,7 +145,7 @@ def search_index(request: HttpRequest) -> HttpResponse:
         return render(request, "search/search.html", context)
 
     filters = _filters_from(request)
-    outcome = selectors.site_search(query, filters, autocorrect=request.GET.get("spell") != "0")
+    outcome = selectors.site_search_cached(query, filters, autocorrect=request.GET.get("spell") != "0")
     paginator = Paginator(outcome.hits, _per_page())
     page = paginator.get_page(request.GET.get("page"))
     selectors.decorate_page(list(page.object_list), outcome.terms)

@@ -308,3 +308,69 @@ def test_topic_page_is_never_cached_for_signed_in_members(client, customer):
     client.force_login(customer)
     client.get(topic.get_absolute_url())
     assert client.get(topic.get_absolute_url()).get(page_cache.HEADER) != "hit"
+
+
+# --- fragments shared by signed-in visitors ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_content_fragment_renders_once_per_content_version():
+    calls = []
+
+    def render():
+        calls.append(1)
+        return "<li>rows</li>"
+
+    first = page_cache.content_fragment("rows", ("/community/", "public"), render)
+    second = page_cache.content_fragment("rows", ("/community/", "public"), render)
+    assert first == second == "<li>rows</li>" and len(calls) == 1
+    page_cache.content_fragment("rows", ("/community/", "moderator"), render)
+    assert len(calls) == 2  # other parts, another fragment
+    TopicFactory(title="A change")
+    page_cache.content_fragment("rows", ("/community/", "public"), render)
+    assert len(calls) == 3  # the content changed
+
+
+@pytest.mark.django_db
+def test_content_fragment_renders_every_time_with_the_cache_off(settings):
+    settings.FORUM_PAGE_CACHE_SECONDS = 0
+    calls = []
+    for _ in range(2):
+        page_cache.content_fragment("rows", (), lambda: calls.append(1) or "x")
+    assert len(calls) == 2
+
+
+@pytest.mark.django_db
+def test_signed_in_topic_list_reuses_the_rows_and_shows_new_topics_at_once(
+    client, customer, django_assert_max_num_queries
+):
+    TopicFactory(title="Sync stops at 99 percent")
+    client.force_login(customer)
+    client.get("/community/")
+    with django_assert_max_num_queries(6):  # session, user, groups, bell, categories: no topic rows
+        html = client.get("/community/").content.decode()
+    assert "Sync stops at 99 percent" in html
+    TopicFactory(title="Invoices missing in March")
+    html = client.get("/community/").content.decode()
+    assert "Invoices missing in March" in html and "Sync stops at 99 percent" in html
+
+
+@pytest.mark.django_db
+def test_topic_list_rows_of_moderators_never_reach_customers(client, customer, moderator):
+    TopicFactory(title="Visible to all")
+    TopicFactory(title="Hidden spam topic", is_hidden=True)
+    client.force_login(moderator)
+    assert "Hidden spam topic" in client.get("/community/").content.decode()
+    client.force_login(customer)
+    html = client.get("/community/").content.decode()
+    assert "Visible to all" in html and "Hidden spam topic" not in html
+
+
+@pytest.mark.django_db
+def test_topic_list_rows_follow_the_filters_and_page(client, customer):
+    TopicFactory(title="An idea for folders", kind="idea")
+    TopicFactory(title="A question on billing", kind="question")
+    client.force_login(customer)
+    client.get("/community/")
+    html = client.get("/community/", {"kind": "idea"}).content.decode()
+    assert "An idea for folders" in html and "A question on billing" not in html

@@ -207,3 +207,20 @@ def test_opening_a_topic_with_nothing_unread_writes_nothing(client, customer):
         q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
     ]
     assert not any("notifications_notification" in sql for sql in writes)
+
+
+def test_opening_a_topic_with_unread_notifications_elsewhere_writes_nothing(client, customer):
+    elsewhere = make_notifications(customer, 2)
+    topic = TopicFactory()
+    signed_in(client, customer).get(topic.get_absolute_url())  # warm caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(topic.get_absolute_url())
+    writes = [
+        q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
+    ]
+    assert not any("notifications_notification" in sql for sql in writes)
+    assert Notification.objects.filter(pk__in=[n.pk for n in elsewhere], read_at__isnull=True).count() == 2
+    assert 'aria-label="Notifications: 2 unread"' in response.content.decode()

@@ -266,3 +266,35 @@ def test_search_page_does_not_correct_other_forms_of_known_words(client, search_
     assert response.context["outcome"].suggestion is None
     assert "Did you mean" not in html
     assert [h.title for h in response.context["hits"]] == ["Download all invoices"]
+
+
+def test_search_outcome_is_reused_until_the_content_changes(
+    client, search_backend, django_user_model, monkeypatch
+):
+    from search import selectors
+
+    make_topic("Refund for a late parcel")
+    client.force_login(django_user_model.objects.create_user("reader", "reader@example.com", "pw-12345678"))
+    runs = []
+    real = selectors.site_search
+    monkeypatch.setattr(selectors, "site_search", lambda *a, **k: runs.append(a[0]) or real(*a, **k))
+    _get(client, q="refund")
+    _get(client, q="refund")
+    assert runs == ["refund"]
+    make_topic("Refund of a double charge")
+    _, html = _get(client, q="refund")
+    assert runs == ["refund", "refund"] and "of a double charge" in html
+
+
+def test_search_outcome_cache_off_with_zero_seconds(client, search_backend, settings, monkeypatch):
+    from search import selectors
+
+    settings.SEARCH_RESULTS_CACHE_SECONDS = 0
+    settings.FORUM_PAGE_CACHE_SECONDS = 0
+    make_topic("Refund for a late parcel")
+    runs = []
+    real = selectors.site_search
+    monkeypatch.setattr(selectors, "site_search", lambda *a, **k: runs.append(a[0]) or real(*a, **k))
+    _get(client, q="refund")
+    _get(client, q="refund")
+    assert runs == ["refund", "refund"]
