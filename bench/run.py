@@ -3,6 +3,7 @@
     python bench/run.py --topics 5000            # what `make bench` runs
     python bench/run.py --topics 500 --duration 3 --warmup 1 --no-spirit   # a quick look
     python bench/run.py --topics 5000 --spirit-results DIR   # reuse a finished peer run
+    python bench/run.py --topics 50000 --reuse --spirit-seeded DIR   # measure a seeded peer copy
 
 Steps (each prints what it does):
 
@@ -19,7 +20,8 @@ Steps (each prints what it does):
    ``bench/load.py`` when wrk is missing). Peak memory (VmHWM) of each worker at the end.
 4. The peer: the harness in ``$SPIRIT_HARNESS`` (default ``../shared/peers/spirit``) is copied
    into ``<workdir>/spirit`` and run there with the same topics, durations, concurrency and
-   load generator (it installs Spirit from PyPI into its own virtualenv).
+   load generator (it installs Spirit from PyPI into its own virtualenv). ``--spirit-seeded DIR``
+   skips the peer's setup and seeding and measures the copy in DIR (its ``bench.sh``) in this run.
 5. Tables: ours, the peer's, and the ratios against the targets. Also written to
    ``<workdir>/T<n>/summary.md`` and ``results.json``.
 """
@@ -345,6 +347,18 @@ class PeakWatcher(threading.Thread):
 
 
 def run_spirit(topics: int, workdir: Path, args, generator: str) -> dict:
+    """The peer in ``<workdir>/spirit``: setup, seed, index and measure (``run.sh``); or, with
+    ``--spirit-seeded DIR``, only measure (``bench.sh``) a copy of the harness already seeded
+    with the same number of topics (seeding and indexing 50,000 topics takes the peer about an
+    hour, which need not be paid again for every run)."""
+    seeded = getattr(args, "spirit_seeded", None)
+    if seeded is not None:
+        seeded = seeded.resolve()
+        seed_file = seeded / "data" / "seed.json"
+        if not seed_file.is_file() or json.loads(seed_file.read_text()).get("topics") != topics:
+            log(f"== peer skipped: {seeded} holds no seeded Spirit with {topics} topics")
+            return {}
+        return _spirit_measure(seeded, ["bash", "bench.sh"], topics, args, generator)
     harness = Path(os.environ.get("SPIRIT_HARNESS", ROOT.parent / "shared" / "peers" / "spirit"))
     if not (harness / "run.sh").is_file():
         log(f"== peer skipped: no harness at {harness} (set SPIRIT_HARNESS)")
@@ -358,6 +372,10 @@ def run_spirit(topics: int, workdir: Path, args, generator: str) -> dict:
         if item.is_file():
             shutil.copy2(item, target)
             target.chmod(0o644)
+    return _spirit_measure(copy, ["bash", "run.sh", str(topics)], topics, args, generator)
+
+
+def _spirit_measure(copy: Path, command: list[str], topics: int, args, generator: str) -> dict:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "VIRTUAL_ENV"))},
         # The harness does shell arithmetic on these: whole seconds.
@@ -368,14 +386,13 @@ def run_spirit(topics: int, workdir: Path, args, generator: str) -> dict:
         "QUIET_MAX": os.environ.get("QUIET_MAX", "0"),
     }
     env["PATH"] = ":".join(p for p in env.get("PATH", "").split(":") if ".venv" not in p)
-    log(f"== peer (Spirit) in {copy}: setup, seed {topics} topics, index, bench")
+    what = "bench" if command[1] == "bench.sh" else f"setup, seed {topics} topics, index, bench"
+    log(f"== peer (Spirit) in {copy}: {what}")
     watcher = PeakWatcher(str(copy))
     watcher.start()
     started = time.perf_counter()
     with open(copy / "run.log", "w") as out:
-        result = subprocess.run(
-            ["bash", "run.sh", str(topics)], cwd=copy, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
+        result = subprocess.run(command, cwd=copy, env=env, stdout=out, stderr=subprocess.STDOUT)
     watcher.stop.set()
     if result.returncode != 0:
         log(f"   peer run failed (exit {result.returncode}); see {copy / 'run.log'}")
@@ -573,6 +590,11 @@ def main() -> None:
         help="reprint the tables from results.json (with --spirit-results)",
     )
     parser.add_argument("--spirit-results", type=Path, help="use a finished peer run (results/T<n>) instead")
+    parser.add_argument(
+        "--spirit-seeded",
+        type=Path,
+        help="measure, in this run, a copy of the peer harness already set up and seeded with --topics",
+    )
     args = parser.parse_args()
 
     workdir = args.workdir.resolve()

@@ -8,12 +8,14 @@ the rebuild rate in documents per second), then serve with gunicorn (2 sync work
 
 Groups: common words (in many topics), rare words (in a handful), misspelled words (which
 also exercise "did you mean"). The similar endpoint gets typed titles of each kind; every
-round uses a fresh suffix for similar queries so its per-query cache does not hide the work
-(``--cached`` measures the cached path instead).
+round uses a fresh suffix for similar queries so its per-query cache does not hide the work,
+and the server runs with the page cache and the search outcome cache off, so every /search/
+request does the whole search (``--cached`` measures the cached paths instead).
 
     python bench/search_latency.py                         # 10k topics, the configured backend
     python bench/search_latency.py --topics 10000 --topics 50000 --backend whoosh
     python bench/search_latency.py --topics 2000 --rounds 3   # a quick end-to-end check
+    python bench/search_latency.py --topics 50000 --data bench/results/T50000/var --no-rebuild
 
 Only loopback traffic; the server is stopped at the end (or on Ctrl-C).
 """
@@ -57,7 +59,7 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def site_env(var: Path, backend: str | None) -> dict[str, str]:
+def site_env(var: Path, backend: str | None, cached: bool = False) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
@@ -75,6 +77,9 @@ def site_env(var: Path, backend: str | None) -> dict[str, str]:
         PYTHONWARNINGS="ignore",
         SEARCH_LOG_BUFFER_SIZE="200",
     )
+    if not cached:
+        # Every request does the whole search: no page cache, no outcome cache.
+        env.update(FORUM_PAGE_CACHE_SECONDS="0", SEARCH_RESULTS_CACHE_SECONDS="0")
     if backend:
         env["SEARCH_BACKEND"] = backend
     return env
@@ -163,23 +168,39 @@ def free_port() -> int:
     raise SystemExit("no free port")
 
 
-def bench_size(topics: int, backend: str | None, rounds: int, cached: bool, keep: bool) -> dict:
-    var = Path(tempfile.mkdtemp(prefix=f"search-latency-{topics}-"))
-    env = site_env(var, backend)
+def bench_size(
+    topics: int,
+    backend: str | None,
+    rounds: int,
+    cached: bool,
+    keep: bool,
+    data: Path | None = None,
+    rebuild: bool = True,
+) -> dict:
+    """One size: a fresh generated community, or the prepared data folder ``data`` (kept)."""
+    var = data.resolve() if data else Path(tempfile.mkdtemp(prefix=f"search-latency-{topics}-"))
+    keep = keep or data is not None
+    env = site_env(var, backend, cached)
     server = None
     try:
         log(f"== {topics} topics in {var}")
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
-        started = time.perf_counter()
-        manage(env, "generate_community", "--topics", str(topics), "--no-index")
-        log(f"   generated in {time.perf_counter() - started:.0f} s")
-        started = time.perf_counter()
-        manage(env, "update_index")
-        seconds = time.perf_counter() - started
-        docs = indexed_documents(env)
+        if data is None:
+            started = time.perf_counter()
+            manage(env, "generate_community", "--topics", str(topics), "--no-index")
+            log(f"   generated in {time.perf_counter() - started:.0f} s")
+        docs, seconds = indexed_documents(env), 0.0
+        if rebuild or data is None:
+            started = time.perf_counter()
+            manage(env, "update_index")
+            seconds = time.perf_counter() - started
         rate = docs / seconds if seconds else 0.0
-        log(f"   index rebuilt: {docs} documents in {seconds:.1f} s ({rate:.0f} docs/s)")
+        log(
+            f"   index rebuilt: {docs} documents in {seconds:.1f} s ({rate:.0f} docs/s)"
+            if seconds
+            else "   index reused"
+        )
         port = free_port()
         server = subprocess.Popen(
             [PY, "-m", "gunicorn", "config.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
@@ -229,23 +250,40 @@ def main() -> None:
     )
     parser.add_argument("--backend", default=None, help="SEARCH_BACKEND (default: the configured one)")
     parser.add_argument("--rounds", type=int, default=10, help="times each query is sent (10)")
-    parser.add_argument("--cached", action="store_true", help="measure similar questions with its cache warm")
+    parser.add_argument(
+        "--cached",
+        action="store_true",
+        help="measure with the caches on (page cache, search outcomes, similar questions); "
+        "by default every request does the whole search",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="measure this prepared data folder (VAR_DIR layout, e.g. bench/results/T50000/var) "
+        "instead of generating one; give its size with one --topics",
+    )
+    parser.add_argument("--no-rebuild", action="store_true", help="with --data: keep its index as it is")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway folders")
     parser.add_argument("--json", action="store_true", help="also print the results as one JSON line")
     args = parser.parse_args()
 
+    sizes = args.topics or [10000]
+    if args.data and len(sizes) != 1:
+        parser.error("--data measures one folder: give its size with exactly one --topics")
     results = [
-        bench_size(n, args.backend, args.rounds, args.cached, args.keep) for n in args.topics or [10000]
+        bench_size(n, args.backend, args.rounds, args.cached, args.keep, args.data, not args.no_rebuild)
+        for n in sizes
     ]
     log("")
     log(f"{'topics':>7}  {'endpoint and queries':32} {'n':>4} {'p50 ms':>8} {'p95 ms':>8}")
     for result in results:
         for name, row in result["latency"].items():
             log(f"{result['topics']:>7}  {name:32} {row['n']:>4} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}")
-        log(
-            f"{result['topics']:>7}  index rebuild: {result['rebuild_docs']} documents, "
-            f"{result['rebuild_seconds']:.1f} s, {result['rebuild_docs_per_s']:.0f} docs/s"
-        )
+        if result["rebuild_seconds"]:
+            log(
+                f"{result['topics']:>7}  index rebuild: {result['rebuild_docs']} documents, "
+                f"{result['rebuild_seconds']:.1f} s, {result['rebuild_docs_per_s']:.0f} docs/s"
+            )
     if args.json:
         log("JSON " + json.dumps(results))
 
