@@ -109,7 +109,9 @@ LOCK_FILE = ".lock"
 NGRAM_MAX = 20
 EPOCH = datetime.datetime(1970, 1, 1)
 FLOAT_SCALE = 1_000_000  # floats are indexed as integers in millionths
-SPELLING_MIN_BOOST = 1.5  # fields that feed the "did you mean" vocabulary (titles, tags, ...)
+# Fields boosted this much feed ``suggest``'s vocabulary: titles, tags, names, summaries; not the
+# long body texts, which would make the spelling field the biggest in the index for no gain.
+SPELLING_MIN_BOOST = 2.0
 
 # Whoosh field names: "<prefix>__<qualified name>". One glob field type per prefix.
 TEXT_PREFIX = "s__"
@@ -1214,8 +1216,10 @@ class WhooshSearchResults(BaseSearchResults):
         found = whoosh_fast.score_query(searcher, self.backend.weighting, text_query, allowed, limit)
         if found is None:
             return None
-        ranked, total = found
-        self.query_compiler._whoosh_total = total
+        ranked, matched = found
+        self.query_compiler._whoosh_total = int(matched.size)
+        # The total and the facets count these (see _matching_docset): no second pass.
+        self.query_compiler._whoosh_docset = (searcher, set(matched.tolist()))
         return [(searcher.stored_fields(docnum)["doc_pk"], score) for docnum, score in ranked]
 
     def _total(self) -> int:

@@ -185,8 +185,8 @@ def allowed_mask(searcher, docnums: set[int]):
 
 def score_query(searcher, weighting, text_query, allowed: set[int], limit: int | None) -> Any:
     """The best ``limit`` (document number, score) pairs for ``text_query`` among ``allowed``,
-    best first, and how many documents matched in all; ``None`` when the query has a part that
-    is not scored here."""
+    best first, and every matching document number (an array); ``None`` when the query has a
+    part that is not scored here."""
     if np is None:
         return None
     try:
@@ -194,10 +194,10 @@ def score_query(searcher, weighting, text_query, allowed: set[int], limit: int |
     except Unsupported:
         return None
     matched &= allowed_mask(searcher, allowed)
-    candidates = np.flatnonzero(matched)
+    candidates = every = np.flatnonzero(matched)
     total = int(candidates.size)
     if not total:
-        return [], 0
+        return [], every
     values = scores[candidates]
     if limit is not None and limit < total:
         # The limit-th best score, then every document at least that good (ties kept).
@@ -207,4 +207,4 @@ def score_query(searcher, weighting, text_query, allowed: set[int], limit: int |
     order = np.lexsort((candidates, -values))
     if limit is not None:
         order = order[:limit]
-    return [(int(candidates[i]), float(values[i])) for i in order], total
+    return [(int(candidates[i]), float(values[i])) for i in order], every

@@ -353,6 +353,12 @@ def test_suggest_corrects_misspelled_words(backend):
     assert backend.suggest("qqqqqqqq") is None
 
 
+def test_suggest_vocabulary_leaves_out_long_body_texts(backend):
+    topic("Download all invoices as PDF", "Invoices are under billing.")
+    assert backend.suggest("invoces") == "invoices"  # a title word
+    assert backend.suggest("biling") is None  # only in the question's body
+
+
 def test_helpers_are_absent_on_the_database_backend(settings, db):
     settings.WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
     assert getattr(get_search_backend(), "highlight", None) is None
