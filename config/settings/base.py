@@ -333,6 +333,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 FORUM_TOPICS_PER_PAGE = env_int("FORUM_TOPICS_PER_PAGE", 25)
 FORUM_POSTS_PER_PAGE = env_int("FORUM_POSTS_PER_PAGE", 30)
 FORUM_FLAGS_TO_HIDE = env_int("FORUM_FLAGS_TO_HIDE", 3)
+# The anonymous page cache and the shared fragments (forum/cache.py): 0 turns both off.
+FORUM_PAGE_CACHE_SECONDS = env_int("FORUM_PAGE_CACHE_SECONDS", 300)
 # Topic views: once per visitor per window (seconds); buffered in the cache and written to the
 # database when this many are waiting (or by `manage.py flush_view_counts`).
 FORUM_VIEW_WINDOW = env_int("FORUM_VIEW_WINDOW", 3600)

@@ -21,6 +21,7 @@ numpy is optional: without it every search takes whoosh's own path.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from whoosh import query as wq
@@ -93,16 +94,56 @@ def _postings(reader, fieldname: str, text: str):
     id_parts = []
     weight_parts = []
     while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        id_parts.append(np.asarray(matcher._ids, dtype=np.int64))
-        weight_parts.append(np.asarray(matcher._weights, dtype=np.float64))
+        # A block's data is (ids, weights, values): ids delta-encoded unless stored as bytes,
+        # weights None (all 1), one float for all, or an array; decoded here with numpy
+        # rather than whoosh's generator over every posting.
+        if matcher._data is None:
+            matcher._read_data()
+        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+        ids = np.asarray(raw_ids, dtype=np.int64)
+        id_parts.append(ids if matcher._byteids else np.cumsum(ids))
+        if raw_weights is None:
+            weight_parts.append(np.ones(len(ids), dtype=np.float64))
+        elif isinstance(raw_weights, float):
+            weight_parts.append(np.full(len(ids), raw_weights, dtype=np.float64))
+        else:
+            weight_parts.append(np.asarray(raw_weights, dtype=np.float64))
         if matcher._lastblock:
             break
         matcher._next_block()
     if not id_parts:
         return None
     return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+#: Decoded postings kept per searcher (a segment never changes once written; a new searcher
+#: comes with a changed index), most recently used last, up to this many bytes.
+POSTINGS_CACHE_BYTES = 32 * 1024 * 1024
+
+
+def _cached_postings(searcher, leaf_number: int, leaf, fieldname: str, text: str):
+    """``_postings`` remembered on the searcher: the common words of typed titles ("error",
+    "account", "login") recur from one search to the next."""
+    cache = searcher.__dict__.get("_community_postings")
+    if cache is None:
+        cache = searcher._community_postings = OrderedDict()
+        searcher._community_postings_bytes = 0
+    key = (leaf_number, fieldname, text)
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    found = _postings(leaf, fieldname, text)
+    if found is not None:
+        found = (found[0].astype(np.int32), found[1].astype(np.float32))
+    size = 0 if found is None else found[0].nbytes + found[1].nbytes
+    if size <= POSTINGS_CACHE_BYTES // 4:
+        cache[key] = found
+        searcher._community_postings_bytes += size
+        while searcher._community_postings_bytes > POSTINGS_CACHE_BYTES and cache:
+            _old, dropped = cache.popitem(last=False)
+            if dropped is not None:
+                searcher._community_postings_bytes -= dropped[0].nbytes + dropped[1].nbytes
+    return found
 
 
 class _Scorer:
@@ -126,11 +167,11 @@ class _Scorer:
         avgfl = self.searcher.avg_field_length(fieldname) or 1
         B = self.field_B.get(fieldname, self.B)
         K1 = self.K1
-        for leaf, offset in self.leaves:
-            found = _postings(leaf, fieldname, text)
+        for number, (leaf, offset) in enumerate(self.leaves):
+            found = _cached_postings(self.searcher, number, leaf, fieldname, text)
             if found is None:
                 continue
-            ids, tf = found
+            ids, tf = found[0].astype(np.int64), found[1].astype(np.float64)
             fl = _segment_lengths(leaf, fieldname)[ids]
             part = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
             scores[ids + offset] = part * boost

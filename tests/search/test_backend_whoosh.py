@@ -433,3 +433,22 @@ def test_fast_scorer_leaves_phrases_and_fuzzy_words_to_whoosh(backend):
         )
     )
     assert searcher_results == (None, None)
+
+
+def test_fast_scorer_reuses_postings_within_a_byte_budget(backend, monkeypatch):
+    from search.backends import whoosh_fast
+
+    for n in range(6):
+        topic(f"Sync stops on folder {n}", "sync folder " * (n + 1))
+    first = _ranked(Topic.objects.all(), "sync folder", "or")
+    backend.with_searcher(lambda searcher: searcher.__dict__.pop("_community_postings", None))
+    monkeypatch.setattr(whoosh_fast, "POSTINGS_CACHE_BYTES", 64)  # room for next to nothing
+    assert _ranked(Topic.objects.all(), "sync folder", "or") == first
+    sizes = backend.with_searcher(lambda searcher: searcher._community_postings_bytes)
+    assert 0 <= sizes <= 64
+    monkeypatch.setattr(whoosh_fast, "POSTINGS_CACHE_BYTES", 32 * 1024 * 1024)
+    backend.with_searcher(lambda searcher: searcher.__dict__.pop("_community_postings", None))
+    assert _ranked(Topic.objects.all(), "sync folder", "or") == first
+    cached = backend.with_searcher(lambda searcher: len(searcher._community_postings))
+    assert cached > 0
+    assert _ranked(Topic.objects.all(), "sync folder", "or") == first  # answered from the cache
