@@ -1286,6 +1286,10 @@ class WhooshSearchResults(BaseSearchResults):
                     if matches:
                         counter[fieldobj.from_bytes(term)] += len(matches)
             else:
+                counted = whoosh_fast.facet_counts(searcher, name, present)
+                if counted is not None:
+                    counter.update(counted)
+                    return counter
                 column = reader.column_reader(name, translate=True)
                 for docnum in present:
                     counter[column[docnum]] += 1

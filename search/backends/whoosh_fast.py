@@ -249,3 +249,42 @@ def score_query(searcher, weighting, text_query, allowed: set[int], limit: int |
     if limit is not None:
         order = order[:limit]
     return [(int(candidates[i]), float(values[i])) for i in order], every
+
+
+def _leaf_codes(leaf, fieldname: str):
+    """One segment's values of a single-valued column as (codes by document number, values),
+    read once and kept on the segment reader (a segment never changes once written)."""
+    cache = leaf.__dict__.setdefault("_community_facet_codes", {})
+    if fieldname in cache:
+        return cache[fieldname]
+    column = leaf.column_reader(fieldname, translate=True)
+    index: dict = {}
+    codes = np.fromiter(
+        (index.setdefault(column[d], len(index)) for d in range(leaf.doc_count_all())),
+        dtype=np.int64,
+        count=leaf.doc_count_all(),
+    )
+    found = cache[fieldname] = (codes, list(index))
+    return found
+
+
+def facet_counts(searcher, fieldname: str, docnums: set[int]) -> dict | None:
+    """How many of ``docnums`` have each value of a single-valued column field, counted with
+    numpy over per-segment value codes; ``None`` without numpy (the caller counts itself)."""
+    if np is None:
+        return None
+    counts: dict = {}
+    if not docnums:
+        return counts
+    ids = np.sort(np.fromiter(docnums, dtype=np.int64, count=len(docnums)))
+    for leaf, offset in searcher.reader().leaf_readers():
+        size = leaf.doc_count_all()
+        lo, hi = np.searchsorted(ids, [offset, offset + size])
+        if lo == hi:
+            continue
+        codes, values = _leaf_codes(leaf, fieldname)
+        tally = np.bincount(codes[ids[lo:hi] - offset], minlength=len(values))
+        for code in np.flatnonzero(tally):
+            value = values[code]
+            counts[value] = counts.get(value, 0) + int(tally[code])
+    return counts

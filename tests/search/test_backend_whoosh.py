@@ -452,3 +452,18 @@ def test_fast_scorer_reuses_postings_within_a_byte_budget(backend, monkeypatch):
     cached = backend.with_searcher(lambda searcher: len(searcher._community_postings))
     assert cached > 0
     assert _ranked(Topic.objects.all(), "sync folder", "or") == first  # answered from the cache
+
+
+def test_fast_facet_counts_match_whoosh_column_counts(backend, monkeypatch):
+    for n in range(10):
+        topic(
+            f"Sync stops on folder {n}",
+            kind="idea" if n % 3 == 0 else "question",
+            status="solved" if n % 4 == 0 else "open",
+        )
+    results = Topic.objects.filter(is_hidden=False).search("sync")
+    fast = {name: dict(results.facet(name)) for name in ("kind", "status", "category_id")}
+    assert fast["kind"] == {"question": 6, "idea": 4} and fast["status"] == {"open": 7, "solved": 3}
+    monkeypatch.setattr(whoosh.whoosh_fast, "np", None)
+    results = Topic.objects.filter(is_hidden=False).search("sync")
+    assert fast == {name: dict(results.facet(name)) for name in ("kind", "status", "category_id")}
