@@ -52,6 +52,8 @@ from django.utils.safestring import SafeString, mark_safe
 VERSION_KEY = "forum:page-cache:version"
 PAGE_KEY = "forum:page-cache:page"
 FRAGMENT_KEY = "forum:page-cache:fragment"
+OBJECT_KEY = "forum:page-cache:object"
+_MISSING = object()
 HEADER = "X-Page-Cache"
 WATCHED_TABLES = ("forum_", "taggit_", "kb_", "wagtailcore_page", "accounts_user")
 _WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
@@ -242,6 +244,24 @@ def content_fragment(name: str, parts: Iterable[Any], render: Callable[[], str])
         html = str(render())
         _cache().set(key, html, _timeout())
     return mark_safe(html)  # noqa: S308 - rendered by an auto-escaping template, stored as is
+
+
+def content_object(name: str, parts: Iterable[Any], compute: Callable[[], Any]) -> Any:
+    """A value read from the community's content (model instances, lists, counts), computed
+    once per content version and kept like a fragment: dropped the moment any content changes,
+    at most ``FORUM_PAGE_CACHE_SECONDS``. ``parts`` name everything the value depends on besides
+    the content. With the cache off, ``compute()`` runs every time. Each read unpickles a fresh
+    copy, so callers may set attributes on what they get (never save it: it may be minutes old
+    as far as view counts go)."""
+    if _timeout() <= 0 or isinstance(_cache(), DummyCache):
+        return compute()
+    digest = hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()[:40]
+    key = f"{OBJECT_KEY}:{name}:{content_version()}:{digest}"
+    value = _cache().get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        _cache().set(key, value, _timeout())
+    return value
 
 
 def fragment_context() -> dict[str, Any]:

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
+from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Q, QuerySet
 
+from forum import cache as page_cache
 from forum import permissions
 from forum.models import Category, Post, Topic, TopicEvent
 
@@ -110,6 +112,20 @@ def topic_for_page(pk: int) -> Topic | None:
     )
 
 
+def topic_for_page_cached(pk: int) -> Topic | None:
+    """``topic_for_page`` with its tags, kept until the content changes (``forum.cache``): for
+    reading pages only; a view that writes loads the topic afresh."""
+
+    def load() -> Topic | None:
+        topic = topic_for_page(pk)
+        if topic is not None:
+            topic._prefetched_objects_cache = {"tags": topic.tags.all()._clone()}
+            list(topic._prefetched_objects_cache["tags"])
+        return topic
+
+    return page_cache.content_object("topic", (pk,), load)
+
+
 # --- posts --------------------------------------------------------------------------------
 
 
@@ -163,7 +179,89 @@ def topic_page(user, topic: Topic, page_number: Any = 1) -> TopicPage:
     The official and accepted answers come first (one card when one reply is both) unless
     ``user`` may not see them (hidden); then one page of replies in order; then the timeline
     and the topics marked as duplicates of this one.
+
+    What everyone but moderators sees is the same page, unless the visitor wrote a hidden reply
+    in this topic (they see their own, marked): that shared page is read from the content cache
+    (``forum.cache.content_object``, dropped the moment any content changes), the rest query.
     """
+    if not permissions.is_moderator(user):
+        shared = page_cache.content_object("topic-shared", (topic.pk,), lambda: _shared_topic_parts(topic))
+        if not (permissions.is_signed_in(user) and user.pk in shared["hidden_reply_authors"]):
+            return _shared_topic_page(topic, page_number, shared)
+    return _topic_page_for(user, topic, page_number)
+
+
+def _shared_topic_parts(topic: Topic) -> dict[str, Any]:
+    """The page-independent parts of a topic page as anyone but a moderator sees it."""
+    anonymous = AnonymousUser()
+    answer_ids = list(dict.fromkeys(pk for pk in (topic.official_answer_id, topic.accepted_answer_id) if pk))
+    answer_posts = {post.pk: post for post in Post.objects.filter(pk__in=answer_ids).select_related("author")}
+    return {
+        "hidden_reply_authors": set(
+            Post.objects.filter(topic=topic, is_hidden=True, author__isnull=False).values_list("author_id", flat=True)
+        ),
+        "reply_count": visible_replies(anonymous, topic).count(),
+        "answers": [
+            {"post": answer_posts[pk], "official": pk == topic.official_answer_id, "accepted": pk == topic.accepted_answer_id}
+            for pk in answer_ids
+            if pk in answer_posts and not answer_posts[pk].is_hidden
+        ],
+        "events": _topic_events(topic),
+        "duplicates": list(visible_topics(anonymous).filter(duplicate_of=topic).order_by("created_at", "id")),
+    }
+
+
+class _Counted:
+    """Stands for a list of ``count`` items the paginator never reads (the page is cached)."""
+
+    def __init__(self, count: int):
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+
+def _shared_topic_page(topic: Topic, page_number: Any, shared: dict[str, Any]) -> TopicPage:
+    per_page = settings.FORUM_POSTS_PER_PAGE
+    paginator = Paginator(_Counted(shared["reply_count"]), per_page)
+    try:
+        number = paginator.validate_number(page_number)
+    except PageNotAnInteger:
+        number = 1
+    except EmptyPage:
+        number = paginator.num_pages
+    bottom = (number - 1) * per_page
+
+    def load() -> list[Post]:
+        replies = visible_replies(AnonymousUser(), topic).select_related("author")
+        return list(replies[bottom : bottom + per_page])
+
+    posts = page_cache.content_object("topic-replies", (topic.pk, number, per_page), load)
+    page = Page(posts, number, paginator)
+    answers = shared["answers"]
+    question = topic.first_post
+    _attach([question] if question else [], topic)
+    _attach(posts, topic)
+    _attach([a["post"] for a in answers], topic)
+    return TopicPage(
+        topic=topic,
+        question=question,
+        answers=answers,
+        page=page,
+        posts=posts,
+        events=shared["events"],
+        duplicates=shared["duplicates"],
+    )
+
+
+def _topic_events(topic: Topic) -> list[TopicEvent]:
+    return list(
+        TopicEvent.objects.filter(topic=topic).select_related("actor", "other_topic").order_by("created_at", "id")
+    )
+
+
+def _topic_page_for(user, topic: Topic, page_number: Any) -> TopicPage:
+    """The topic page read for ``user`` from the database (moderators; authors of hidden replies)."""
     question = topic.first_post
     replies = visible_replies(user, topic).select_related("author")
     page = paginate(replies, page_number, settings.FORUM_POSTS_PER_PAGE)
@@ -191,11 +289,6 @@ def topic_page(user, topic: Topic, page_number: Any = 1) -> TopicPage:
     _attach(posts, topic)
     _attach([a["post"] for a in answers], topic)
 
-    events = list(
-        TopicEvent.objects.filter(topic=topic)
-        .select_related("actor", "other_topic")
-        .order_by("created_at", "id")
-    )
     duplicates = list(visible_topics(user).filter(duplicate_of=topic).order_by("created_at", "id"))
     return TopicPage(
         topic=topic,
@@ -203,7 +296,7 @@ def topic_page(user, topic: Topic, page_number: Any = 1) -> TopicPage:
         answers=answers,
         page=page,
         posts=posts,
-        events=events,
+        events=_topic_events(topic),
         duplicates=duplicates,
     )
 
@@ -233,23 +326,61 @@ def home_sections(user, *, limit: int = 6) -> dict[str, list]:
 
 
 def user_reaction_state(user, topic: Topic, posts) -> dict[str, Any]:
-    """What ``user`` already did on this topic page: ``metoo`` (bool), ``voted_post_ids`` and
-    ``flagged_post_ids`` (sets of ids among ``posts``). Three queries whatever the number of
-    posts; none for anonymous visitors."""
-    from forum.models import Flag, MeToo, Vote
+    """What ``user`` already did on this topic page: ``metoo`` and ``following`` (bools),
+    ``voted_post_ids`` and ``flagged_post_ids`` (sets of ids among ``posts``). One query whatever
+    the number of posts; none for anonymous visitors.
 
-    state: dict[str, Any] = {"metoo": False, "voted_post_ids": set(), "flagged_post_ids": set()}
+    Plain SQL on purpose: the four lookups are one ``UNION ALL`` of indexed reads, and building
+    them as four ORM querysets cost more time than running them on a signed-in topic page."""
+    from django.db import connections, router
+
+    from forum.models import Flag, Follow, MeToo, Vote
+
+    state: dict[str, Any] = {
+        "metoo": False,
+        "following": False,
+        "voted_post_ids": set(),
+        "flagged_post_ids": set(),
+    }
     if not permissions.is_signed_in(user):
         return state
-    ids = {post.pk for post in posts if post is not None}
-    state["metoo"] = MeToo.objects.filter(user=user, topic=topic).exists()
+    ids = sorted({post.pk for post in posts if post is not None and post.pk is not None})
+    connection = connections[router.db_for_read(Vote)]
+    quote = connection.ops.quote_name
+
+    def column(model, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    parts = [
+        f"SELECT 'm', 0 FROM {quote(MeToo._meta.db_table)} "
+        f"WHERE {column(MeToo, 'user')} = %s AND {column(MeToo, 'topic')} = %s",
+        f"SELECT 'f', 0 FROM {quote(Follow._meta.db_table)} "
+        f"WHERE {column(Follow, 'user')} = %s AND {column(Follow, 'topic')} = %s",
+    ]
+    params: list[Any] = [user.pk, topic.pk, user.pk, topic.pk]
     if ids:
-        state["voted_post_ids"] = set(
-            Vote.objects.filter(user=user, post_id__in=ids).values_list("post_id", flat=True)
+        marks = ", ".join(["%s"] * len(ids))
+        parts.append(
+            f"SELECT 'v', {column(Vote, 'post')} FROM {quote(Vote._meta.db_table)} "
+            f"WHERE {column(Vote, 'user')} = %s AND {column(Vote, 'post')} IN ({marks})"
         )
-        state["flagged_post_ids"] = set(
-            Flag.objects.filter(reporter=user, post_id__in=ids).values_list("post_id", flat=True)
+        parts.append(
+            f"SELECT 'r', {column(Flag, 'post')} FROM {quote(Flag._meta.db_table)} "
+            f"WHERE {column(Flag, 'reporter')} = %s AND {column(Flag, 'post')} IN ({marks})"
         )
+        params += [user.pk, *ids, user.pk, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    for kind, pk in rows:
+        if kind == "m":
+            state["metoo"] = True
+        elif kind == "f":
+            state["following"] = True
+        elif kind == "v":
+            state["voted_post_ids"].add(pk)
+        else:
+            state["flagged_post_ids"].add(pk)
     return state
 
 

@@ -239,8 +239,10 @@ def preview(request: HttpRequest) -> HttpResponse:
 # --- a topic ------------------------------------------------------------------------------
 
 
-def _get_visible_topic(request: HttpRequest, pk: int) -> Topic:
-    topic = selectors.topic_for_page(pk)
+def _get_visible_topic(request: HttpRequest, pk: int, *, cached: bool = False) -> Topic:
+    """The topic, or 404; 403 when ``request.user`` may not see it. ``cached``: read from the
+    content cache, for views that only show it (never for one that writes)."""
+    topic = (selectors.topic_for_page_cached if cached else selectors.topic_for_page)(pk)
     if topic is None:
         raise Http404("No such topic.")
     permissions.check_view_topic(request.user, topic)
@@ -279,7 +281,7 @@ def _mark_topic_notifications_read(request: HttpRequest, topic: Topic) -> None:
 @anonymous_page_cache(on_hit=count_topic_view)
 def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     _unwrap_user(request)
-    topic = _get_visible_topic(request, pk)
+    topic = _get_visible_topic(request, pk, cached=True)
     if slug != topic.slug:
         url = topic.get_absolute_url()
         if request.GET:
@@ -288,7 +290,7 @@ def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     view_services.topic_record_view(request=request, topic=topic)
     _mark_topic_notifications_read(request, topic)
     data = selectors.topic_page(request.user, topic, request.GET.get("page"))
-    _apply_reaction_state(request.user, data)
+    state = _apply_reaction_state(request.user, data)
     user = request.user
     is_staff = permissions.is_staff(user)
     try:
@@ -307,7 +309,7 @@ def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "duplicates": data.duplicates,
         "reply_form": ReplyForm() if reply_denied is None else None,
         "reply_denied": reply_denied,
-        "is_following": follows.is_following_topic(user, topic),
+        "is_following": state.get("following", False),
         "is_staff": is_staff,
         "is_moderator": permissions.is_moderator(user),
         "status_form": StatusForm(initial={"status": topic.status}) if is_staff else None,
@@ -318,15 +320,14 @@ def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     return render(request, "forum/topic_detail.html", context)
 
 
-def _apply_reaction_state(user, data: selectors.TopicPage) -> None:
-    """Per-user me-too, vote and flag state, when the reactions part provides it."""
-    state_fn = getattr(selectors, "user_reaction_state", None)
-    if state_fn is None or not permissions.is_signed_in(user):
-        return
+def _apply_reaction_state(user, data: selectors.TopicPage) -> dict:
+    """Per-user me-too, follow, vote and flag state (one query; none when signed out)."""
+    if not permissions.is_signed_in(user):
+        return {}
     every_post = list(data.posts) + [a["post"] for a in data.answers]
     if data.question:
         every_post.append(data.question)
-    state = state_fn(user, data.topic, every_post) or {}
+    state = selectors.user_reaction_state(user, data.topic, every_post)
     data.topic.user_metoo = bool(state.get("metoo"))
     voted = state.get("voted_post_ids") or set()
     flagged = state.get("flagged_post_ids") or set()
@@ -334,6 +335,7 @@ def _apply_reaction_state(user, data: selectors.TopicPage) -> None:
         post.voted = post.pk in voted
         post.flagged = post.pk in flagged
     data.extra["reaction_state"] = state
+    return state
 
 
 @require_GET

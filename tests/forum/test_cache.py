@@ -374,3 +374,97 @@ def test_topic_list_rows_follow_the_filters_and_page(client, customer):
     client.get("/community/")
     html = client.get("/community/", {"kind": "idea"}).content.decode()
     assert "An idea for folders" in html and "A question on billing" not in html
+
+
+# --- objects shared by signed-in visitors (the topic page's data) ------------------------------
+
+
+@pytest.mark.django_db
+def test_content_object_is_computed_once_per_content_version_and_read_as_a_copy():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"titles": ["A"]}
+
+    first = page_cache.content_object("thing", (1,), compute)
+    first["titles"].append("changed by a caller")
+    second = page_cache.content_object("thing", (1,), compute)
+    assert second == {"titles": ["A"]} and len(calls) == 1
+    page_cache.content_object("thing", (2,), compute)
+    assert len(calls) == 2
+    TopicFactory(title="A change")
+    page_cache.content_object("thing", (1,), compute)
+    assert len(calls) == 3
+
+
+@pytest.mark.django_db
+def test_content_object_computes_every_time_with_the_cache_off(settings):
+    settings.FORUM_PAGE_CACHE_SECONDS = 0
+    calls = []
+    for _ in range(2):
+        page_cache.content_object("thing", (), lambda: calls.append(1))
+    assert len(calls) == 2
+
+
+def _replies(topic, count, **kwargs):
+    from tests.factories import PostFactory
+
+    return [PostFactory(topic=topic, source=f"Reply {i} text", **kwargs) for i in range(count)]
+
+
+@pytest.mark.django_db
+def test_signed_in_topic_page_reuses_the_shared_data_and_shows_a_new_reply_at_once(
+    client, customer, staff, django_assert_max_num_queries
+):
+    from forum.services import posts as post_services
+
+    topic = TopicFactory(title="Export stops halfway")
+    _replies(topic, 3)
+    client.force_login(customer)
+    client.get(topic.get_absolute_url())
+    # session, user, groups, the bell, the verified email, this member's marks: no topic data
+    with django_assert_max_num_queries(6):
+        html = client.get(topic.get_absolute_url()).content.decode()
+    assert "Export stops halfway" in html and "Reply 2 text" in html
+    post_services.post_create(author=staff, topic=topic, source="Staff say: update to 4.2.")
+    html = client.get(topic.get_absolute_url()).content.decode()
+    assert "Staff say: update to 4.2." in html
+    assert "4 replies" in html
+
+
+@pytest.mark.django_db
+def test_shared_topic_page_never_hides_a_members_own_hidden_reply_or_shows_it_to_others(
+    client, customer, moderator
+):
+    from tests.factories import UserFactory
+
+    topic = TopicFactory()
+    _replies(topic, 2)
+    author = UserFactory(username="hidden-author")
+    _replies(topic, 1, author=author, is_hidden=True)
+    other = UserFactory(username="other-member")
+    client.force_login(other)
+    html = client.get(topic.get_absolute_url()).content.decode()  # fills the shared data
+    assert "Reply 0 text" in html and "is-hidden" not in html
+    client.force_login(author)
+    html = client.get(topic.get_absolute_url()).content.decode()
+    assert "Reply 0 text" in html and "is-hidden" in html  # their own, marked
+    client.force_login(moderator)
+    assert "is-hidden" in client.get(topic.get_absolute_url()).content.decode()
+    client.force_login(other)
+    assert "is-hidden" not in client.get(topic.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("asked", "shown"), [("2", "Reply 3 text"), ("99", "Reply 3 text"), ("abc", "Reply 0 text")])
+def test_shared_topic_page_turns_odd_page_numbers_into_real_pages(client, customer, settings, asked, shown):
+    settings.FORUM_POSTS_PER_PAGE = 3
+    topic = TopicFactory()
+    _replies(topic, 4)
+    client.force_login(customer)
+    response = client.get(topic.get_absolute_url(), {"page": asked})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert shown in html
+    assert ("Reply 0 text" in html) == (shown == "Reply 0 text")

@@ -10,7 +10,7 @@ import pytest
 
 from forum import selectors
 from forum.models import Flag, MeToo, Post, Topic, Vote
-from forum.services import moderation, reactions
+from forum.services import follows, moderation, reactions
 from tests.factories import PostFactory, TopicFactory, UserFactory, moderator_user, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -463,9 +463,29 @@ def test_user_reaction_state_fixed_queries(world, django_assert_max_num_queries)
     moderation.post_flag(user=customer, post=posts[5], reason="spam")
     customer = type(customer).objects.get(pk=customer.pk)
     customer._verified_email_cache = True
-    with django_assert_max_num_queries(3):
+    follows.topic_follow(user=customer, topic=topic)
+    with django_assert_max_num_queries(1):
         state = selectors.user_reaction_state(customer, topic, posts)
-    assert state == {"metoo": True, "voted_post_ids": {posts[3].pk}, "flagged_post_ids": {posts[5].pk}}
+    assert state == {
+        "metoo": True,
+        "following": True,
+        "voted_post_ids": {posts[3].pk},
+        "flagged_post_ids": {posts[5].pk},
+    }
+
+
+def test_user_reaction_state_only_this_users_marks_on_these_posts(world):
+    customer = world["users"]["customer"]
+    other = world["users"]["staff"]
+    topic = world["topic"]
+    posts = [PostFactory(topic=topic) for _ in range(3)]
+    elsewhere = PostFactory()
+    reactions.post_toggle_vote(user=other, post=posts[0])
+    reactions.post_toggle_vote(user=customer, post=elsewhere)
+    follows.topic_follow(user=other, topic=topic)
+    state = selectors.user_reaction_state(customer, topic, posts)
+    assert state == {"metoo": False, "following": False, "voted_post_ids": set(), "flagged_post_ids": set()}
+    assert selectors.user_reaction_state(customer, topic, [])["voted_post_ids"] == set()
 
 
 def test_user_reaction_state_anonymous_costs_nothing(world, django_assert_num_queries):
@@ -473,7 +493,7 @@ def test_user_reaction_state_anonymous_costs_nothing(world, django_assert_num_qu
 
     with django_assert_num_queries(0):
         state = selectors.user_reaction_state(AnonymousUser(), world["topic"], [world["reply"]])
-    assert state == {"metoo": False, "voted_post_ids": set(), "flagged_post_ids": set()}
+    assert state == {"metoo": False, "following": False, "voted_post_ids": set(), "flagged_post_ids": set()}
 
 
 def test_reactions_topic_include_renders_without_question_post(world):
