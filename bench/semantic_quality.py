@@ -2,7 +2,7 @@
 
 Groundwork for an optional "semantic similar questions" feature that the site does not have yet:
 embeds the Travel Stack Exchange duplicate benchmark (``../shared/data/travelse-dups/beir``) with
-all-MiniLM-L6-v2 in numpy (``bench/minilm.py``), ranks the whole corpus by cosine similarity to
+all-MiniLM-L6-v2 in numpy (``search/minilm.py``), ranks the whole corpus by cosine similarity to
 each query (the title of a question closed as a duplicate), drops the query's own document and
 prints nDCG@10, recall@5 and recall@100 beside the ``bm25s`` baseline of ``search_quality.py``
 (same loader, same scoring). Documents are embedded as the title alone and/or as the title plus
@@ -32,10 +32,12 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
-from minilm import INSTALL_COMMAND, MODEL_PACKAGE, MiniLMEncoder, WordPieceTokenizer  # noqa: E402
 from search_quality import DEFAULT_DATA, bm25s_baseline, evaluate, load_beir  # noqa: E402
+
+from search.minilm import INSTALL_COMMAND, MODEL_PACKAGE, MiniLMEncoder, WordPieceTokenizer  # noqa: E402
 
 BODY_TOKENS = 128
 DOC_VARIANTS = ("title", "title+body")

@@ -198,11 +198,17 @@ def _shared_topic_parts(topic: Topic) -> dict[str, Any]:
     answer_posts = {post.pk: post for post in Post.objects.filter(pk__in=answer_ids).select_related("author")}
     return {
         "hidden_reply_authors": set(
-            Post.objects.filter(topic=topic, is_hidden=True, author__isnull=False).values_list("author_id", flat=True)
+            Post.objects.filter(topic=topic, is_hidden=True, author__isnull=False).values_list(
+                "author_id", flat=True
+            )
         ),
         "reply_count": visible_replies(anonymous, topic).count(),
         "answers": [
-            {"post": answer_posts[pk], "official": pk == topic.official_answer_id, "accepted": pk == topic.accepted_answer_id}
+            {
+                "post": answer_posts[pk],
+                "official": pk == topic.official_answer_id,
+                "accepted": pk == topic.accepted_answer_id,
+            }
             for pk in answer_ids
             if pk in answer_posts and not answer_posts[pk].is_hidden
         ],
@@ -256,7 +262,9 @@ def _shared_topic_page(topic: Topic, page_number: Any, shared: dict[str, Any]) -
 
 def _topic_events(topic: Topic) -> list[TopicEvent]:
     return list(
-        TopicEvent.objects.filter(topic=topic).select_related("actor", "other_topic").order_by("created_at", "id")
+        TopicEvent.objects.filter(topic=topic)
+        .select_related("actor", "other_topic")
+        .order_by("created_at", "id")
     )
 
 
@@ -351,23 +359,21 @@ def user_reaction_state(user, topic: Topic, posts) -> dict[str, Any]:
     def column(model, name: str) -> str:
         return quote(model._meta.get_field(name).column)
 
+    metoo, follow = quote(MeToo._meta.db_table), quote(Follow._meta.db_table)
+    vote, flag = quote(Vote._meta.db_table), quote(Flag._meta.db_table)
+    # Table and column names come from the models; every value is a parameter.
     parts = [
-        f"SELECT 'm', 0 FROM {quote(MeToo._meta.db_table)} "
-        f"WHERE {column(MeToo, 'user')} = %s AND {column(MeToo, 'topic')} = %s",
-        f"SELECT 'f', 0 FROM {quote(Follow._meta.db_table)} "
-        f"WHERE {column(Follow, 'user')} = %s AND {column(Follow, 'topic')} = %s",
+        f"SELECT 'm', 0 FROM {metoo} WHERE {column(MeToo, 'user')} = %s AND {column(MeToo, 'topic')} = %s",  # noqa: S608
+        f"SELECT 'f', 0 FROM {follow} WHERE {column(Follow, 'user')} = %s AND {column(Follow, 'topic')} = %s",  # noqa: S608
     ]
     params: list[Any] = [user.pk, topic.pk, user.pk, topic.pk]
     if ids:
         marks = ", ".join(["%s"] * len(ids))
-        parts.append(
-            f"SELECT 'v', {column(Vote, 'post')} FROM {quote(Vote._meta.db_table)} "
-            f"WHERE {column(Vote, 'user')} = %s AND {column(Vote, 'post')} IN ({marks})"
-        )
-        parts.append(
-            f"SELECT 'r', {column(Flag, 'post')} FROM {quote(Flag._meta.db_table)} "
-            f"WHERE {column(Flag, 'reporter')} = %s AND {column(Flag, 'post')} IN ({marks})"
-        )
+        vote_post, flag_post = column(Vote, "post"), column(Flag, "post")
+        voter, reporter = column(Vote, "user"), column(Flag, "reporter")
+        parts.append(f"SELECT 'v', {vote_post} FROM {vote} WHERE {voter} = %s AND {vote_post} IN ({marks})")  # noqa: S608
+        flagged = f"SELECT 'r', {flag_post} FROM {flag} WHERE {reporter} = %s AND {flag_post} IN ({marks})"  # noqa: S608
+        parts.append(flagged)
         params += [user.pk, *ids, user.pk, *ids]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)

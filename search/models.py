@@ -35,4 +35,24 @@ class SearchLogEntry(models.Model):
         return f"{self.query!r} ({self.result_count} results)"
 
 
+class TopicVector(models.Model):
+    """A topic title's sentence embedding for semantic similar questions (``search.semantic``):
+    384 float32 numbers, little-endian. ``text_hash`` names the model and the text embedded, so
+    a title that did not change is not embedded again."""
+
+    topic = models.OneToOneField(
+        "forum.Topic", primary_key=True, on_delete=models.CASCADE, related_name="+", db_constraint=True
+    )
+    text_hash = models.CharField(max_length=32)
+    vector = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "topic vector"
+        indexes = [models.Index(fields=["updated_at"], name="topicvector_updated")]
+
+    def __str__(self) -> str:
+        return f"vector of topic {self.topic_id}"
+
+
 from search import receivers  # noqa: E402, F401 - connects cache invalidation to content changes

@@ -4,6 +4,7 @@ generation, so answers cached before the change are not served after it."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -33,3 +34,19 @@ def index_task_finished(sender, task_result, **kwargs) -> None:
     path = getattr(task_result.task, "module_path", "")
     if path.startswith(("modelsearch.", "search.")) or "index" in path:
         content_changed()
+
+
+@receiver(post_save, sender=Topic, dispatch_uid="search_topic_vector")
+def topic_vector_outdated(sender, instance, created, update_fields=None, **kwargs) -> None:
+    """Semantic similar questions on: a new or retitled topic gets its vector written after
+    commit, through the task queue (``search.tasks.embed_topics``)."""
+    from search import semantic
+
+    if update_fields is not None and "title" not in update_fields:
+        return
+    if kwargs.get("raw") or not semantic.enabled():
+        return
+    from search.tasks import embed_topics
+
+    pk = instance.pk
+    transaction.on_commit(lambda: embed_topics.enqueue([pk]))

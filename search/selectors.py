@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from forum.models import Category, Post, Topic
-from search import ranking, spelling
+from search import ranking, semantic, spelling
 from search.snippets import highlight, snippet
 from search.sources import (
     TOPIC_FIELDS,
@@ -332,7 +332,44 @@ def similar_hits(
     hits.extend(topic_hit(topic, rank) for rank, topic in enumerate(topics))
     query_stems = {stem(t) for t in query_terms(raw_query)}
     title_stems = [{stem(t) for t in tokenize(h.title)} for h in hits]
-    return ranking.rerank_similar(hits, query_stems, title_stems)[:limit]
+    ranked = ranking.rerank_similar(hits, query_stems, title_stems)
+    if semantic.enabled():
+        ranked = _blend_semantic(raw_query, ranked, candidates)
+    return ranked[:limit]
+
+
+def _blend_semantic(raw_query: str, ranked: list[Hit], candidates: int) -> list[Hit]:
+    """Add the topics nearest the draft by meaning and rank all candidates by
+    ``(1 - w) * lexical + w * cosine``, each scaled to its best (``search.semantic``)."""
+    vector = semantic.draft_vector(raw_query)
+    if vector is None:
+        return ranked
+    store = semantic.store()
+    depth = max(candidates, getattr(settings, "SEARCH_SEMANTIC_CANDIDATES", 50))
+    nearest = store.nearest(vector, depth)
+    have = {hit.obj.pk for hit in ranked if hit.type == "topic"}
+    new_ids = [pk for pk, _ in nearest if pk not in have]
+    hits = list(ranked)
+    if new_ids:
+        order = {pk: i for i, pk in enumerate(new_ids)}
+        extra = sorted(
+            Topic.objects.filter(pk__in=new_ids, is_hidden=False).only(*SIMILAR_TOPIC_FIELDS),
+            key=lambda topic: order[topic.pk],
+        )
+        for topic in extra:
+            hit = topic_hit(topic, len(hits))
+            hit.final_score = 0.0
+            hits.append(hit)
+    cosines = store.cosine(vector, [hit.obj.pk for hit in hits if hit.type == "topic"])
+    best_lexical = max((hit.final_score for hit in hits), default=0.0) or 1.0
+    best_cosine = max([c for c in cosines.values() if c > 0], default=0.0) or 1.0
+    weight = float(getattr(settings, "SEARCH_SEMANTIC_WEIGHT", 0.7))
+    for hit in hits:
+        lexical = hit.final_score / best_lexical
+        # FAQ articles have no vectors: they keep their word-match standing.
+        meaning = max(cosines.get(hit.obj.pk, 0.0), 0.0) / best_cosine if hit.type == "topic" else lexical
+        hit.final_score = (1 - weight) * lexical + weight * meaning
+    return sorted(hits, key=lambda hit: -hit.final_score)
 
 
 def similar_questions(raw_query: str) -> list[dict]:

@@ -33,3 +33,14 @@ def rebuild_index(backend_name: str) -> int:
     empty). Returns the number of documents indexed."""
     backend = get_search_backend(backend_name)
     return backend.rebuild()
+
+
+@task()
+def embed_topics(pks: list[int]) -> int:
+    """Write the semantic vectors of these topics whose title changed (``search.semantic``).
+    Returns how many were written; nothing when semantic similar questions are off."""
+    from search import semantic
+
+    if not semantic.enabled():
+        return 0
+    return semantic.embed_topics([int(pk) for pk in pks])

@@ -41,6 +41,19 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from exc
 
 
+def env_float(name: str, default: float, *, low: float | None = None, high: float | None = None) -> float:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from exc
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise ImproperlyConfigured(f"{name} must be between {low} and {high}, not {value!r}")
+    return number
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
 
@@ -223,6 +236,10 @@ SEARCH_MERGE_DEPTH = env_int("SEARCH_MERGE_DEPTH", 200)
 SEARCH_SIMILAR_CACHE_SECONDS = env_int("SEARCH_SIMILAR_CACHE_SECONDS", 60)
 SEARCH_RESULTS_CACHE_SECONDS = env_int("SEARCH_RESULTS_CACHE_SECONDS", 60)
 SEARCH_VOCABULARY_SECONDS = env_int("SEARCH_VOCABULARY_SECONDS", 3600)
+# Semantic similar questions (search/semantic.py): off by default; needs the model's weights.
+SEARCH_SEMANTIC = env_bool("SEARCH_SEMANTIC", False)
+SEARCH_SEMANTIC_WEIGHT = env_float("SEARCH_SEMANTIC_WEIGHT", 0.7, low=0.0, high=1.0)
+SEARCH_SEMANTIC_CANDIDATES = env_int("SEARCH_SEMANTIC_CANDIDATES", 50)
 SEARCH_LOG_ENABLED = env_bool("SEARCH_LOG_ENABLED", True)
 SEARCH_LOG_BUFFER_SIZE = env_int("SEARCH_LOG_BUFFER_SIZE", 20)
 SEARCH_LOG_FLUSH_SECONDS = env_int("SEARCH_LOG_FLUSH_SECONDS", 30)

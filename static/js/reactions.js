@@ -39,13 +39,48 @@
     if (state) state.value = data.active ? "off" : "on";
   }
 
+  // The page's one flag dialog, opened from a post's "Report" link (a link to the flag page,
+  // followed as it is when the browser has no <dialog>).
+  var flagOrigin = null;
+
+  function openFlagDialog(event) {
+    var link = event.target.closest ? event.target.closest("a.flag-toggle[data-flag]") : null;
+    var dialog = document.getElementById("flag-dialog");
+    if (!link || !dialog || typeof dialog.showModal !== "function") return;
+    event.preventDefault();
+    var form = dialog.querySelector("form");
+    form.reset();
+    clearError(form);
+    var url = new URL(link.href, window.location.href);
+    form.action = url.pathname;
+    var next = form.querySelector("input[name=next]");
+    if (next) next.value = url.searchParams.get("next") || window.location.pathname;
+    var what = dialog.querySelector("[data-flag-what]");
+    if (what) what.textContent = link.getAttribute("data-flag-what") || "post";
+    flagOrigin = link;
+    dialog.showModal();
+  }
+
+  function closeFlagDialog(event) {
+    var button = event.target.closest ? event.target.closest("[data-close-dialog]") : null;
+    if (!button) return;
+    var dialog = button.closest("dialog");
+    if (dialog) dialog.close();
+  }
+
   function applyFlag(form, data) {
-    var details = form.closest("details");
     var done = document.createElement("span");
     done.className = "flag-done muted small";
     done.setAttribute("role", "status");
     done.textContent = data.message || "Reported. Thank you.";
-    (details || form).replaceWith(done);
+    var dialog = form.closest("dialog");
+    if (dialog) {
+      dialog.close();
+      if (flagOrigin) flagOrigin.replaceWith(done);
+      flagOrigin = null;
+      return;
+    }
+    (form.closest("details") || form).replaceWith(done);
   }
 
   function submit(event) {
@@ -90,4 +125,6 @@
   }
 
   document.addEventListener("submit", submit);
+  document.addEventListener("click", openFlagDialog);
+  document.addEventListener("click", closeFlagDialog);
 })();

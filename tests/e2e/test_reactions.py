@@ -35,16 +35,19 @@ def test_reactions_with_javascript_update_in_place(page, login, thread):
     page.wait_for_selector(f"#post-{reply.pk} .vote-btn[aria-pressed=false]")
     assert Vote.objects.count() == 0
 
-    page.click(f"#post-{reply.pk} .flag-toggle")
-    form = page.locator(f"#post-{reply.pk} .flag-form")
+    page.click(f"#post-{reply.pk} .flag-toggle")  # the page's one flag dialog, aimed at this reply
+    form = page.locator("#flag-dialog .flag-form")
+    assert page.locator("#flag-dialog").is_visible()
+    assert "this reply" in page.locator("#flag-dialog legend").inner_text()
     form.locator("button[type=submit]").click()  # no reason chosen: an error, nothing saved
-    page.wait_for_selector(f"#post-{reply.pk} .flag-form [data-errors]:not([hidden])")
+    page.wait_for_selector("#flag-dialog .flag-form [data-errors]:not([hidden])")
     assert "Choose why" in form.locator("[data-errors]").inner_text()
     assert not Flag.objects.exists()
     form.locator("input[value=spam]").check()
     form.locator("button[type=submit]").click()
     page.wait_for_selector(f"#post-{reply.pk} .flag-done")
     assert "moderators will review it" in page.locator(f"#post-{reply.pk} .flag-done").inner_text()
+    assert not page.locator("#flag-dialog").is_visible()
     assert Post.objects.get(pk=reply.pk).flag_count == 1
 
 
@@ -67,5 +70,14 @@ def test_reactions_without_javascript_post_and_come_back(browser, live_server, t
         page.click(".metoo-btn")  # the form now asks for "off"
         page.wait_for_load_state()
         assert MeToo.objects.count() == 0
+        page.click(f"#post-{reply.pk} .flag-toggle")  # a link to the flag page
+        page.wait_for_load_state()
+        assert "Report this reply" in page.locator("h1").inner_text()
+        page.check("input[value=spam]")
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()
+        assert page.url.split("#")[0].endswith(topic.get_absolute_url())
+        assert "moderators will review it" in page.locator(".messages").inner_text()
+        assert Post.objects.get(pk=reply.pk).flag_count == 1
     finally:
         context.close()

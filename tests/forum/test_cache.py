@@ -457,7 +457,9 @@ def test_shared_topic_page_never_hides_a_members_own_hidden_reply_or_shows_it_to
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("asked", "shown"), [("2", "Reply 3 text"), ("99", "Reply 3 text"), ("abc", "Reply 0 text")])
+@pytest.mark.parametrize(
+    ("asked", "shown"), [("2", "Reply 3 text"), ("99", "Reply 3 text"), ("abc", "Reply 0 text")]
+)
 def test_shared_topic_page_turns_odd_page_numbers_into_real_pages(client, customer, settings, asked, shown):
     settings.FORUM_POSTS_PER_PAGE = 3
     topic = TopicFactory()

@@ -59,6 +59,29 @@ class Command(BaseCommand):
                 schema_only=options.get("schema_only", False),
                 chunk_size=chunk_size,
             )
+        if not options.get("schema_only"):
+            self.update_vectors()
+
+    def update_vectors(self) -> None:
+        """Semantic similar questions on: embed the titles that changed since the last run."""
+        from search import semantic
+
+        if not semantic.enabled():
+            return
+        self.write(f"Semantic vectors ({semantic.MODEL_NAME}): embedding new and changed titles")
+        started = time.monotonic()
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_EVERY_SECONDS or done >= total:
+                last[0] = now
+                rate = done / (now - started) if now > started else 0.0
+                self.write(f"  vectors {done:>8}/{total:<8} {rate:6.0f} titles/s")
+
+        written = semantic.embed_topics(progress=progress)
+        elapsed = time.monotonic() - started
+        self.write(f"Semantic vectors: {written} written in {elapsed:.1f}s")
 
     def update_backend(self, backend_name, schema_only=False, chunk_size=1000):
         self.write(f"Updating backend: {backend_name}")
