@@ -56,6 +56,22 @@ INTRO_FEATURES = ["bold", "italic", "link"]
 
 SUMMARY_MAX_LENGTH = 300
 POPULAR_ARTICLES_ON_INDEX = 6
+TOP_ARTICLES_PER_SECTION = 4
+
+
+class AnonymousCachedPage:
+    """A listing page served from the anonymous page cache (``forum.cache``): the same HTML
+    for every signed-out visitor, dropped the moment any page or community content changes.
+    Wagtail's privacy checks run before ``serve``, and a visitor with a session is never
+    served from the cache, so password- or login-restricted pages are not shared."""
+
+    def serve(self, request, *args, **kwargs):
+        from forum.cache import anonymous_page_cache
+
+        parent_serve = super().serve
+        if getattr(request, "is_preview", False):
+            return parent_serve(request, *args, **kwargs)
+        return anonymous_page_cache()(lambda req: parent_serve(req, *args, **kwargs))(request)
 
 
 def _visible_children(page: Page, model) -> models.QuerySet:
@@ -64,7 +80,7 @@ def _visible_children(page: Page, model) -> models.QuerySet:
     return model.objects.child_of(page).live().public()
 
 
-class FaqIndexPage(Page):
+class FaqIndexPage(AnonymousCachedPage, Page):
     """The FAQ's front page at ``/faq/``: the most viewed articles and every section."""
 
     intro = RichTextField(features=INTRO_FEATURES, blank=True)
@@ -86,15 +102,16 @@ class FaqIndexPage(Page):
         context = super().get_context(request, *args, **kwargs)
         sections = list(self.sections())
         counts = selectors.article_counts(sections)
+        tops = selectors.top_articles(sections, TOP_ARTICLES_PER_SECTION)
         for section in sections:
             section.article_count = counts.get(section.pk, 0)
-            section.top_articles = selectors.section_articles(section)[:4]
+            section.top_articles = tops.get(section.pk, [])
         context["sections"] = sections
         context["popular_articles"] = selectors.popular_articles(limit=POPULAR_ARTICLES_ON_INDEX)
         return context
 
 
-class FaqSectionPage(Page):
+class FaqSectionPage(AnonymousCachedPage, Page):
     """A product or area of the FAQ, optionally tied to a community category (promotions from
     that category suggest this section)."""
 

@@ -3,7 +3,8 @@ hidden topics."""
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber, Substr
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -29,6 +30,31 @@ def popular_articles(*, limit: int = HOME_POPULAR_ARTICLES) -> list[FaqArticlePa
 def section_articles(section: FaqSectionPage) -> QuerySet[FaqArticlePage]:
     """A section's live articles: the editor's pinned order first, then by popularity."""
     return public_articles().child_of(section).order_by(*popularity_ordering())
+
+
+def top_articles(sections: list[FaqSectionPage], per_section: int) -> dict[int, list[FaqArticlePage]]:
+    """The first ``per_section`` live articles of each section (``section_articles`` order),
+    for all sections in one query: a row number per section, over the articles' parent path."""
+    if not sections or per_section <= 0:
+        return {}
+    depth = sections[0].depth
+    parent_length = depth * FaqArticlePage.steplen
+    paths = {section.path: section.pk for section in sections if section.depth == depth}
+    rows = (
+        public_articles()
+        .filter(depth=depth + 1)
+        .annotate(parent_path=Substr("path", 1, parent_length))
+        .filter(parent_path__in=list(paths))
+        .annotate(
+            section_rank=Window(RowNumber(), partition_by=[F("parent_path")], order_by=popularity_ordering())
+        )
+        .filter(section_rank__lte=per_section)
+        .order_by("parent_path", "section_rank")
+    )
+    found: dict[int, list[FaqArticlePage]] = {pk: [] for pk in paths.values()}
+    for article in rows:
+        found[paths[article.parent_path]].append(article)
+    return found
 
 
 def article_counts(sections: list[FaqSectionPage]) -> dict[int, int]:

@@ -211,3 +211,78 @@ def test_copying_an_article_starts_fresh(article):
     article = FaqArticlePage.objects.get(pk=article.pk)
     copy = article.copy(update_attrs={"slug": "copy", "title": "Copy"})
     assert (copy.view_count, copy.helpful_yes_count, copy.source_topic_id) == (0, 0, None)
+
+
+@pytest.mark.django_db
+def test_faq_index_costs_the_same_queries_with_two_sections_or_six(client, faq_index, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.FORUM_PAGE_CACHE_SECONDS = 0  # measure the rendering, not the cache
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/faq/").status_code == 200
+        return len(captured.captured_queries)
+
+    for n in range(2):
+        make_article(make_section(faq_index, f"Section {n}"), f"Question {n}?")
+    queries()  # first request: per-process lookups (site root paths) that later ones reuse
+    two = queries()
+    for n in range(2, 6):
+        section = make_section(faq_index, f"Section {n}")
+        for m in range(5):
+            make_article(section, f"Question {n}.{m}?")
+    assert queries() == two
+
+
+@pytest.mark.django_db
+def test_top_articles_keeps_each_sections_order_and_at_most_n(faq_index):
+    from kb import selectors
+
+    billing = make_section(faq_index, "Billing")
+    security = make_section(faq_index, "Security")
+    empty = make_section(faq_index, "Empty")
+    pinned = make_article(billing, "Pinned billing question", order=1)
+    busy = make_article(billing, "Busy billing question")
+    quiet = make_article(billing, "Quiet billing question")
+    make_article(billing, "Draft billing question", publish=False)
+    FaqArticlePage.objects.filter(pk=busy.pk).update(view_count=50)
+    FaqArticlePage.objects.filter(pk=pinned.pk).update(view_count=0)
+    only = make_article(security, "Security question")
+    tops = selectors.top_articles([billing, security, empty], 2)
+    assert [a.pk for a in tops[billing.pk]] == [pinned.pk, busy.pk]
+    assert [a.pk for a in tops[security.pk]] == [only.pk]
+    assert tops[empty.pk] == []
+    assert quiet.pk not in [a.pk for a in tops[billing.pk]]
+    assert selectors.top_articles([], 4) == {} and selectors.top_articles([billing], 0) == {}
+
+
+@pytest.mark.django_db
+def test_faq_index_and_sections_are_cached_for_anonymous_visitors_until_a_page_changes(
+    client, faq_index, settings, tmp_path
+):
+    from forum import cache as page_cache
+
+    settings.FORUM_PAGE_CACHE_STAMP = tmp_path / "stamp"
+    settings.FORUM_PAGE_CACHE_SECONDS = 300
+    billing = make_section(faq_index, "Billing")
+    make_article(billing, "How do I pay?")
+    for url in ("/faq/", billing.url):
+        assert client.get(url).get(page_cache.HEADER) == "miss"
+        assert client.get(url).get(page_cache.HEADER) == "hit"
+    make_article(billing, "Can I pay yearly?")
+    fresh = client.get("/faq/")
+    assert fresh.get(page_cache.HEADER) == "miss" and "Can I pay yearly?" in fresh.content.decode()
+    assert "Can I pay yearly?" in client.get(billing.url).content.decode()
+
+
+@pytest.mark.django_db
+def test_faq_index_is_never_cached_for_signed_in_visitors(client, faq_index, customer, settings, tmp_path):
+    from forum import cache as page_cache
+
+    settings.FORUM_PAGE_CACHE_STAMP = tmp_path / "stamp"
+    settings.FORUM_PAGE_CACHE_SECONDS = 300
+    client.force_login(customer)
+    client.get("/faq/")
+    assert client.get("/faq/").get(page_cache.HEADER) is None
