@@ -363,7 +363,7 @@ def _blend_semantic(raw_query: str, ranked: list[Hit], candidates: int) -> list[
     cosines = store.cosine(vector, [hit.obj.pk for hit in hits if hit.type == "topic"])
     best_lexical = max((hit.final_score for hit in hits), default=0.0) or 1.0
     best_cosine = max([c for c in cosines.values() if c > 0], default=0.0) or 1.0
-    weight = float(getattr(settings, "SEARCH_SEMANTIC_WEIGHT", 0.7))
+    weight = float(getattr(settings, "SEARCH_SEMANTIC_WEIGHT", 0.85))
     for hit in hits:
         lexical = hit.final_score / best_lexical
         # FAQ articles have no vectors: they keep their word-match standing.

@@ -8,8 +8,11 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from forum import cache as page_cache
 from forum.cache import anonymous_page_cache
 from forum.models import Category, Topic
 from search import selectors
@@ -145,28 +148,46 @@ def search_index(request: HttpRequest) -> HttpResponse:
         return render(request, "search/search.html", context)
 
     filters = _filters_from(request)
-    outcome = selectors.site_search_cached(query, filters, autocorrect=request.GET.get("spell") != "0")
-    paginator = Paginator(outcome.hits, _per_page())
-    page = paginator.get_page(request.GET.get("page"))
-    selectors.decorate_page(list(page.object_list), outcome.terms)
-    _log_search(request, query, outcome.total)
+    autocorrect = request.GET.get("spell") != "0"
 
-    query = outcome.query  # the corrected query when the typed one found nothing
-    base = _url(query, filters)
+    def render_results() -> dict:
+        outcome = selectors.site_search_cached(query, filters, autocorrect=autocorrect)
+        paginator = Paginator(outcome.hits, _per_page())
+        page = paginator.get_page(request.GET.get("page"))
+        selectors.decorate_page(list(page.object_list), outcome.terms)
+        shown = outcome.query  # the corrected query when the typed one found nothing
+        base = _url(shown, filters)
+        results = {
+            "search_query": query,
+            "outcome": outcome,
+            "filters": filters,
+            "page_obj": page,
+            "hits": page.object_list,
+            "facet_groups": _facet_groups(outcome, filters),
+            "page_url_prefix": f"{base}&page=" if base != "?" else "?page=",
+            "suggestion_url": _url(outcome.suggestion, filters) if outcome.suggestion else "",
+            "original_url": _url(outcome.corrected_from, filters, spell="0")
+            if outcome.corrected_from
+            else "",
+            "clear_filters_url": _url(shown, selectors.Filters()),
+            "ask_url": f"{ASK_URL}?{urlencode({'title': shown[:200]})}",
+        }
+        html = render_to_string("search/includes/results.html", results)
+        return {"html": html, "total": outcome.total}
+
+    # The results are the same for every visitor: rendered once per address, content version
+    # and search generation, then shared (signed-in visitors' pages are not page-cached).
+    shared = page_cache.content_object(
+        "search-results", (sorted(request.GET.lists()), selectors.generation()), render_results
+    )
+    _log_search(request, query, shared["total"])
     context.update(
-        outcome=outcome,
         filters=filters,
-        page_obj=page,
-        hits=page.object_list,
-        facet_groups=_facet_groups(outcome, filters),
-        page_url_prefix=f"{base}&page=" if base != "?" else "?page=",
-        suggestion_url=_url(outcome.suggestion, filters) if outcome.suggestion else "",
-        original_url=_url(outcome.corrected_from, filters, spell="0") if outcome.corrected_from else "",
-        clear_filters_url=_url(query, selectors.Filters()),
-        ask_url=f"{ASK_URL}?{urlencode({'title': query[:200]})}",
+        # Safe: rendered just above (or by another request) by an auto-escaping template.
+        results_html=mark_safe(shared["html"]),  # noqa: S308
     )
     response = render(request, "search/search.html", context)
-    response[TOTAL_HEADER] = str(outcome.total)
+    response[TOTAL_HEADER] = str(shared["total"])
     return response
 
 

@@ -153,12 +153,32 @@ def test_search_page_falls_back_to_any_word_when_all_words_find_nothing(client, 
 def test_search_page_never_shows_hidden_topics(client, search_backend, moderator):
     make_topic("Secret refund trick", is_hidden=True)
     make_topic("Refund for a late parcel")
-    for user in (None, moderator):
-        if user:
-            client.force_login(user)
-        response, html = _get(client, q="refund")
-        assert [h.title for h in response.context["hits"]] == ["Refund for a late parcel"]
-        assert "Secret refund trick" not in html
+    response, html = _get(client, q="refund")
+    assert [h.title for h in response.context["hits"]] == ["Refund for a late parcel"]
+    assert "Secret refund trick" not in html
+    client.force_login(moderator)  # moderators search what everyone searches (the shared results)
+    response, html = _get(client, q="refund")
+    assert "for a late parcel" in html and "Secret" not in html  # titles are highlighted
+
+
+def test_signed_in_search_shares_the_rendered_results_until_the_content_changes(
+    client, search_backend, customer, settings, tmp_path
+):
+    from forum import cache as page_cache
+
+    settings.FORUM_PAGE_CACHE_STAMP = tmp_path / "stamp"
+    settings.FORUM_PAGE_CACHE_SECONDS = 300
+    make_topic("Refund for a late parcel")
+    client.force_login(customer)
+    first, html = _get(client, q="refund")
+    assert "hits" in first.context and "for a late parcel" in html  # titles are highlighted
+    again, html = _get(client, q="refund")
+    assert "hits" not in again.context  # the results were not rendered again
+    assert "for a late parcel" in html and again["X-Search-Results"] == "1"
+    make_topic("Refund for a damaged parcel")
+    fresh, html = _get(client, q="refund")
+    assert "for a damaged parcel" in html and fresh["X-Search-Results"] == "2"
+    assert page_cache.HEADER not in fresh  # signed-in pages themselves are never page-cached
 
 
 def test_search_page_never_shows_unpublished_or_private_pages(client, search_backend):

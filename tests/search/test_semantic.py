@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def semantic_on(settings):
     settings.SEARCH_SEMANTIC = True
-    settings.SEARCH_SEMANTIC_WEIGHT = 0.7
+    settings.SEARCH_SEMANTIC_WEIGHT = 0.85
     semantic.reset_store()
     yield
     semantic.reset_store()
