@@ -244,7 +244,13 @@ def _shared_topic_page(topic: Topic, page_number: Any, shared: dict[str, Any]) -
 
     posts = page_cache.content_object("topic-replies", (topic.pk, number, per_page), load)
     page = Page(posts, number, paginator)
-    answers = shared["answers"]
+    return _assemble(topic, page, posts, shared["answers"], shared["events"], shared["duplicates"])
+
+
+def _assemble(
+    topic: Topic, page: Page, posts: list[Post], answers: list[dict], events, duplicates
+) -> TopicPage:
+    """The page's parts, each post pointing at the already-loaded ``topic``."""
     question = topic.first_post
     _attach([question] if question else [], topic)
     _attach(posts, topic)
@@ -255,8 +261,8 @@ def _shared_topic_page(topic: Topic, page_number: Any, shared: dict[str, Any]) -
         answers=answers,
         page=page,
         posts=posts,
-        events=shared["events"],
-        duplicates=shared["duplicates"],
+        events=events,
+        duplicates=duplicates,
     )
 
 
@@ -270,7 +276,6 @@ def _topic_events(topic: Topic) -> list[TopicEvent]:
 
 def _topic_page_for(user, topic: Topic, page_number: Any) -> TopicPage:
     """The topic page read for ``user`` from the database (moderators; authors of hidden replies)."""
-    question = topic.first_post
     replies = visible_replies(user, topic).select_related("author")
     page = paginate(replies, page_number, settings.FORUM_POSTS_PER_PAGE)
     posts = list(page.object_list)
@@ -293,20 +298,8 @@ def _topic_page_for(user, topic: Topic, page_number: Any) -> TopicPage:
                 "accepted": pk == topic.accepted_answer_id,
             }
         )
-    _attach([question] if question else [], topic)
-    _attach(posts, topic)
-    _attach([a["post"] for a in answers], topic)
-
     duplicates = list(visible_topics(user).filter(duplicate_of=topic).order_by("created_at", "id"))
-    return TopicPage(
-        topic=topic,
-        question=question,
-        answers=answers,
-        page=page,
-        posts=posts,
-        events=_topic_events(topic),
-        duplicates=duplicates,
-    )
+    return _assemble(topic, page, posts, answers, _topic_events(topic), duplicates)
 
 
 def post_revisions(post: Post) -> QuerySet:
