@@ -467,3 +467,15 @@ def test_fast_facet_counts_match_whoosh_column_counts(backend, monkeypatch):
     monkeypatch.setattr(whoosh.whoosh_fast, "np", None)
     results = Topic.objects.filter(is_hidden=False).search("sync")
     assert fast == {name: dict(results.facet(name)) for name in ("kind", "status", "category_id")}
+
+
+def test_unsupported_queries_raise_the_backend_contract_error(backend):
+    """Like modelsearch's Elasticsearch and PostgreSQL backends: every query class modelsearch
+    defines is compiled; anything else, and non-plain-text autocomplete, is refused by name."""
+    from modelsearch.query import Phrase
+
+    TopicFactory(title="Configuration of notifications")
+    with pytest.raises(NotImplementedError, match="`object` is not supported by the whoosh search backend"):
+        list(Topic.objects.search(object()))
+    with pytest.raises(NotImplementedError, match="`Phrase` is not supported for autocomplete queries"):
+        list(Topic.objects.autocomplete(Phrase("configuration of")))
