@@ -21,9 +21,10 @@ class ProfileStats:
 def profile_stats(user) -> ProfileStats:
     """Counts of ``user``'s public questions, replies, and replies that are accepted or
     official answers, in two queries."""
-    topic_counts = Topic.objects.filter(author=user, is_hidden=False).aggregate(questions=Count("pk"))
+    topic_counts = Topic.objects.visible().filter(author=user).aggregate(questions=Count("pk"))
     post_counts = (
-        Post.objects.filter(author=user, is_hidden=False, topic__is_hidden=False)
+        Post.objects.visible(with_topic=True)
+        .filter(author=user)
         .exclude(topic__first_post=F("pk"))
         .aggregate(
             replies=Count("pk"),
@@ -42,7 +43,8 @@ def profile_stats(user) -> ProfileStats:
 def public_posts(user) -> QuerySet[Post]:
     """``user``'s visible posts (questions and replies) in visible topics, newest first."""
     return (
-        Post.objects.filter(author=user, is_hidden=False, topic__is_hidden=False)
+        Post.objects.visible(with_topic=True)
+        .filter(author=user)
         .select_related("topic", "topic__category")
         .order_by("-created_at", "-id")
     )

@@ -16,14 +16,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from wagtail.search import index
-from wagtail.search.queryset import SearchableQuerySetMixin
 
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-
-class SearchableQuerySet(SearchableQuerySetMixin, models.QuerySet):
-    pass
+from forum.querysets import PostQuerySet, SearchableQuerySet, TopicQuerySet
 
 
 class Category(index.Indexed, models.Model):
@@ -152,7 +149,7 @@ class Topic(index.Indexed, models.Model):
         max_length=64, blank=True, default="", help_text="Identity in an imported community."
     )
 
-    objects = SearchableQuerySet.as_manager()
+    objects = TopicQuerySet.as_manager()
 
     # The title weighs 1.5 times the question: measured on real duplicate questions (see
     # bench/search_quality.py), a heavier title lets short titles that merely share a word or
@@ -275,6 +272,8 @@ class Post(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=64, blank=True, default="")
+
+    objects = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

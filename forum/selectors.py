@@ -38,10 +38,7 @@ DEFAULT_SORT = "activity"
 
 def visible_topics(user) -> QuerySet[Topic]:
     """Topics ``user`` may see listed: hidden ones only for moderators and staff."""
-    topics = Topic.objects.all()
-    if not permissions.is_moderator(user):
-        topics = topics.filter(is_hidden=False)
-    return topics
+    return Topic.objects.visible(user)
 
 
 def unanswered_q() -> Q:
