@@ -78,3 +78,18 @@ def test_no_hand_written_hidden_filters_outside_the_visibility_modules():
         "Filter visibility with Topic.objects.visible(user) / Post.objects.visible(user) "
         "(forum/querysets.py) or a selector, not by hand: " + ", ".join(offenders)
     )
+
+
+def _app_arrows() -> dict[tuple[str, str], set[str]]:
+    from bench.import_graph import build
+
+    return build(ROOT)[3]
+
+
+def test_accounts_imports_no_other_app():
+    """accounts owns the user model and sits under every other app: the others listen to its
+    signals (``accounts.signals``), it never reaches up into them."""
+    arrows = {
+        f"{src} -> {dst}: {sorted(mods)}" for (src, dst), mods in _app_arrows().items() if src == "accounts"
+    }
+    assert arrows == set()
