@@ -11,18 +11,11 @@ from django.core.exceptions import PermissionDenied
 from accounts import roles
 
 
-def is_editor_or_staff(user) -> bool:
-    """Editors and Staff: the people who curate the FAQ and read the staff reports. The one
-    place this pair of roles is decided (FAQ curation, promotion, search and responsiveness
-    reports all ask here)."""
-    return roles.is_editor(user) or roles.is_staff_member(user)
-
-
 def check_view_staff_reports(user) -> None:
     """The responsiveness and search reports in the admin: Editors and Staff."""
-    if not is_editor_or_staff(user):
+    if not roles.is_editor_or_staff(user):
         raise PermissionDenied("Only Staff and Editors can see this report.")
 
 
 def can_view_staff_reports(user) -> bool:
-    return is_editor_or_staff(user)
+    return roles.is_editor_or_staff(user)

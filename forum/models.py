@@ -46,9 +46,6 @@ class Category(index.Indexed, models.Model):
         ordering = ["order", "name"]
         verbose_name_plural = "categories"
 
-    # Addresses under /community/ that a category slug would shadow or be confused with.
-    RESERVED_SLUGS = frozenset({"ask", "preview", "feed", "moderation", "members", "t", "topics", "p"})
-
     def __str__(self) -> str:
         return self.name
 
@@ -57,7 +54,11 @@ class Category(index.Indexed, models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.slug in self.RESERVED_SLUGS:
+        # The reserved slugs come from the routes (forum.urls), which import the views and so
+        # these models: read them when a category is validated, not at import time.
+        from forum.urls import reserved_category_slugs
+
+        if self.slug in reserved_category_slugs():
             raise ValidationError(
                 {
                     "slug": f"\u201c{self.slug}\u201d is part of the community's own addresses; choose another slug."
