@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Mail and feeds link to the port actually served (the Sites records follow it on migrate).
+SITE_URL ?= http://127.0.0.1:$(PORT)
 PYTEST_ARGS ?=
 
 .PHONY: install run serve test test-fast lint format check bench bench-quick bench-search bench-semantic clean
@@ -17,6 +19,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-semantic.
 install: $(VENV)/.installed
 
 ## Run the demo site on 127.0.0.1:$(PORT) with the embedded defaults.
+run: export SITE_URL := $(SITE_URL)
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput

@@ -65,11 +65,15 @@ DEBUG = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env("SITE_NAME", "Acme Community")
+# The address people use (scheme and host, no path): links in mail and feeds, the Sites record
+# (ops/sites.py). Production requires it (ops/checks.py); `make run` sets it to the served port.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 WAGTAIL_SITE_NAME = SITE_NAME
 SITE_ID = 1
 
 INSTALLED_APPS = [
     # project
+    "ops",
     "accounts",
     "home",
     "forum",
@@ -293,8 +297,10 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Seconds before a stuck mail server gives up, so a hung SMTP connection cannot block a worker.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <community@example.com>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # --- i18n, static, media ------------------------------------------------------------------
 
@@ -315,7 +321,9 @@ STORAGES = {
 
 # --- wagtail ------------------------------------------------------------------------------
 
-WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = SITE_URL
+# No requests to gravatar.com from the admin: avatars are the site's own.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAIL_USER_CUSTOM_FIELDS = ["display_name"]
@@ -344,6 +352,12 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"  # Wagtail's preview views set SAMEORIGIN for themselves
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# How many proxies in front of the site append to X-Forwarded-For (nginx alone: 1). 0 trusts
+# none and uses the connection's address; one helper turns it into the client's address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# gunicorn reads the same variable for its number of workers; more than one needs REDIS_URL.
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
+SILENCED_SYSTEM_CHECKS = env_list("DJANGO_SILENCED_SYSTEM_CHECKS")
 
 # --- community rules ----------------------------------------------------------------------
 
