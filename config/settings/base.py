@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     # accounts
     "allauth",
     "allauth.account",
+    # operations
+    "health_check",
     # background work
     "django_tasks",
     "django_tasks_db",
@@ -116,6 +118,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -378,14 +381,50 @@ NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = env_int("NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS", 90)
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        # One line per task run is noise in the embedded default, where tasks run in-process.
-        "django_tasks": {"level": env("TASKS_LOG_LEVEL", "WARNING")},
-    },
-}
+# --- operations ---------------------------------------------------------------------------
+# /health/ (ops/health.py): the task queue is unhealthy when its oldest waiting task has waited
+# longer than this many seconds, or when more than this many tasks wait.
+HEALTH_TASK_BACKLOG_MAX_AGE = env_int("HEALTH_TASK_BACKLOG_MAX_AGE", 600)
+HEALTH_TASK_BACKLOG_MAX = env_int("HEALTH_TASK_BACKLOG_MAX", 1000)
+
+# Error tracking: on only when SENTRY_DSN is set.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    from ops.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", "production"),
+        release=env("SENTRY_RELEASE"),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, low=0.0, high=1.0),
+    )
+
+# Logs go to stderr (journald under systemd). LOG_FORMAT=json writes one JSON object per line;
+# every line carries the request id (ops/request_id.py), "-" outside a request.
+LOG_FORMAT = env("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
+
+
+def logging_config(log_format: str, level: str) -> dict:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "ops.request_id.RequestIdFilter"}},
+        "formatters": {
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "json": {"()": "ops.json_logs.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": log_format}
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "django.db.backends": {"level": "INFO"},
+            # One line per task run is noise in the embedded default, where tasks run in-process.
+            "django_tasks": {"level": env("TASKS_LOG_LEVEL", "WARNING")},
+        },
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", "INFO"))
