@@ -386,6 +386,8 @@ AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
 # longer than this many seconds, or when more than this many tasks wait.
 HEALTH_TASK_BACKLOG_MAX_AGE = env_int("HEALTH_TASK_BACKLOG_MAX_AGE", 600)
 HEALTH_TASK_BACKLOG_MAX = env_int("HEALTH_TASK_BACKLOG_MAX", 1000)
+# The scheduler's run records (ops.JobRun) are kept this many days.
+JOB_RUN_RETENTION_DAYS = env_int("JOB_RUN_RETENTION_DAYS", 30)
 
 # Error tracking: on only when SENTRY_DSN is set.
 SENTRY_DSN = env("SENTRY_DSN")
