@@ -317,10 +317,41 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+
+
+def media_storage(kind: str) -> dict:
+    """Where uploads live: ``filesystem`` (MEDIA_ROOT, served by the front proxy on one machine)
+    or ``s3`` (S3-compatible object storage through django-storages, for several machines;
+    credentials from AWS_S3_ACCESS_KEY_ID / AWS_S3_SECRET_ACCESS_KEY or the machine's role)."""
+    if kind == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {kind!r}")
+    bucket = env("MEDIA_S3_BUCKET")
+    if not bucket:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET (the bucket's name)")
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": env("MEDIA_S3_ENDPOINT_URL"),  # unset: AWS itself
+        "region_name": env("MEDIA_S3_REGION"),
+        "custom_domain": env("MEDIA_S3_CUSTOM_DOMAIN"),  # a CDN or public host for the bucket
+        "location": env("MEDIA_S3_LOCATION", ""),  # a key prefix inside the bucket
+        # Signed, expiring URLs by default, so the bucket itself can stay private.
+        "querystring_auth": env_bool("MEDIA_S3_QUERYSTRING_AUTH", True),
+        "file_overwrite": False,
+    }
+    return {
+        "BACKEND": "ops.s3.MediaS3Storage",
+        "OPTIONS": {k: v for k, v in options.items() if v is not None},
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(env("MEDIA_STORAGE", "filesystem")),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Raster formats only: an SVG can carry script.
+WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 
 # --- wagtail ------------------------------------------------------------------------------
 
