@@ -1,4 +1,9 @@
+from django.contrib import messages
+from django.shortcuts import redirect
+
 from allauth.account.adapter import DefaultAccountAdapter
+
+from config.clientip import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -9,9 +14,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def pre_login(self, request, user, **kwargs):
         if getattr(user, "is_placeholder", False):
-            from django.contrib import messages
-            from django.shortcuts import redirect
-
             messages.error(request, "This account was imported and cannot sign in.")
             return redirect("account_login")
         return super().pre_login(request, user, **kwargs)
+
+    def get_client_ip(self, request) -> str:
+        """allauth's rate limits key clients the way the rest of the site does
+        (``config.clientip``: ``TRUSTED_PROXY_COUNT`` proxies in front)."""
+        return client_ip(request)
