@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -17,6 +18,15 @@ class AccountAdapter(DefaultAccountAdapter):
             messages.error(request, "This account was imported and cannot sign in.")
             return redirect("account_login")
         return super().pre_login(request, user, **kwargs)
+
+    def clean_username(self, username, shallow=False):
+        """allauth's checks, then: no new username may look like a team member's name."""
+        from accounts import names
+
+        username = super().clean_username(username, shallow=shallow)
+        if not shallow and names.impersonated_member(username) is not None:
+            raise ValidationError("That username looks like a team member's name; choose another.")
+        return username
 
     def get_client_ip(self, request) -> str:
         """allauth's rate limits key clients the way the rest of the site does
