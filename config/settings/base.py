@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     # accounts
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     # background work
     "django_tasks",
     "django_tasks_db",
@@ -122,6 +123,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.MfaRequiredMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -285,6 +287,14 @@ WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# Two-factor authentication (allauth.mfa, under /accounts/2fa/): an authenticator app (TOTP),
+# recovery codes, and security keys or passkeys (WebAuthn, which browsers allow on HTTPS and
+# on localhost only). With MFA_REQUIRED_FOR_STAFF, staff, moderators, editors and
+# administrators must set one up before they reach /admin/ (accounts/mfa.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = SITE_NAME
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
 
 # --- clients and rate limits (config/clientip.py, config/ratelimit.py) -------------------
 # How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
