@@ -16,6 +16,7 @@ urlpatterns = [
     path("u/", include("accounts.urls")),
     path("kb/", include("kb.urls")),
     path("notifications/", include("notifications.urls")),
+    path("mentions/", include("mentions.urls")),
 ]
 
 if settings.DEBUG:
