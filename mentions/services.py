@@ -408,7 +408,9 @@ def mention_reply(*, actor, mention: Mention, text: str, reply_url: str = "") ->
         locked.status = Mention.Status.REPLIED
         locked.save()
         _record(locked, actor, "reply", reply_url or "Reply recorded")
-    return locked
+    for name in ("reply_text", "reply_url", "replied_at", "replied_by", "first_response_at", "status"):
+        setattr(mention, name, getattr(locked, name))
+    return mention
 
 
 def _placeholder_for(mention: Mention):
