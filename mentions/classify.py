@@ -99,6 +99,8 @@ def language_of(text: str) -> str:
 def guess(title: str, text: str) -> Guess:
     whole = f"{title}. {text}" if title else text
     sentiment, score = sentiment_of(whole)
-    return Guess(
-        kind=kind_of(title, text, score), sentiment=sentiment, score=score, language=language_of(whole)
-    )
+    kind = kind_of(title, text, score)
+    if kind == "problem" and score < 0.5:
+        # VADER reads "sync keeps failing" as neutral; a problem report is a complaint.
+        sentiment = "negative"
+    return Guess(kind=kind, sentiment=sentiment, score=score, language=language_of(whole))
