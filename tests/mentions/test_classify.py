@@ -15,7 +15,7 @@ SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "mentions_labelle
 @pytest.mark.parametrize(
     "text, kind, sentiment",
     [
-        ("Where do offline files go on the phone?", "question", "neutral"),
+        ("Which plan includes audit logs?", "question", "neutral"),
         ("This crap doesn't work, the app crashes on start.", "problem", "negative"),
         ("Thanks for the quick fix, support is amazing!", "praise", "positive"),
         ("It would be nice to have a dark mode.", "idea", "positive"),
