@@ -118,7 +118,9 @@ def validate_feed_url(url: str) -> str:
         literal = None
     if literal is not None:
         check_address(str(literal))
-    elif (host == "localhost" or host.endswith((".localhost", ".local", ".internal"))) and not _allow_private():
+    elif (
+        host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
+    ) and not _allow_private():
         raise BlockedAddress(f"Refused: {host} is a local name.")
     return url
 

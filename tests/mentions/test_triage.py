@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
+
+import pytest
 
 from forum.models import Post, Topic
 from mentions import selectors, services
