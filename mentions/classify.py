@@ -1,7 +1,7 @@
 """Guess what a mention is (question, problem, praise, idea, other), its sentiment and language.
 
 Sentiment comes from VADER (vaderSentiment), a lexicon and rule-based model made for short
-social-media text; kind comes from plain rules that look at the wording first and the sentiment
+social-media text; the language from py3langid; kind comes from plain rules that look at the wording first and the sentiment
 second. ``bench/mentions_accuracy.py`` measures both on a labelled sample
 (``tests/fixtures/mentions_labelled.json``).
 """
@@ -82,18 +82,19 @@ def kind_of(title: str, text: str, score: float) -> str:
     return "other"
 
 
-def language_of(text: str) -> str:
-    """An ISO 639-1 code from langdetect, or "" when the text is too short to tell."""
-    words = text.split()
-    if len(words) < 3:
-        return ""
-    from langdetect import DetectorFactory, LangDetectException, detect
+@lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    DetectorFactory.seed = 0  # the same text always gets the same answer
-    try:
-        return detect(text[:2000])
-    except LangDetectException:
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def language_of(text: str) -> str:
+    """An ISO 639-1 code from py3langid, or "" when the text is too short or the guess unsure."""
+    if len(text.split()) < 3:
         return ""
+    language, probability = _identifier().classify(text[:2000])
+    return language if probability >= 0.5 else ""
 
 
 def guess(title: str, text: str) -> Guess:

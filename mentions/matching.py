@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import unicodedata
+
+import numpy as np
 
 MAX_KEYWORDS = 50
 MAX_KEYWORD_LENGTH = 100
@@ -75,12 +78,14 @@ def simhash(text: str) -> int:
     words = tokens(text)
     if len(words) < MIN_TOKENS_FOR_NEAR_MATCH:
         return _hash64(" ".join(words))
-    weights = [0] * 64
-    for i in range(len(words) - 2):
-        h = _hash64(" ".join(words[i : i + 3]))
-        for bit in range(64):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    return sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    hashes = np.array([_hash64(" ".join(words[i : i + 3])) for i in range(len(words) - 2)], dtype=np.uint64)
+    # One row of 64 bits per shingle (least significant bit first); a bit is set in the
+    # fingerprint when more shingles have it set than not.
+    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    if sys.byteorder == "big":  # pragma: no cover - the bytes of each hash come most significant first
+        bits = bits.reshape(-1, 8, 8)[:, ::-1, :].reshape(-1, 64)
+    votes = bits.sum(axis=0, dtype=np.int64) * 2 - len(hashes)
+    return sum(1 << bit for bit in np.flatnonzero(votes > 0).tolist())
 
 
 def to_signed(value: int) -> int:

@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
 import feedparser
+import numpy as np
 
 from forum import markup
 from forum.models import Category, Topic
@@ -195,40 +196,41 @@ def _http_url(url: str) -> str:
 
 class _Recent:
     """The fingerprints of the last ``REPOST_WINDOW``'s originals, read once per batch (one
-    query), with the texts of the few whose fingerprint is close read when needed."""
+    query) into a numpy array, so each new entry is compared with all of them in one vector
+    operation; the texts of the few whose fingerprint is close are read when needed."""
 
     def __init__(self, since: datetime):
-        self.prints = list(
+        rows = list(
             Mention.objects.filter(created_at__gte=since, duplicate_of__isnull=True)
-            .order_by("created_at", "pk")
+            .order_by("-created_at", "-pk")
             .values_list("pk", "fingerprint")[:REPOST_CANDIDATES]
         )
+        self.pks: list[int] = [pk for pk, _ in rows]
+        self.prints = np.array([p for _, p in rows], dtype=np.int64).view(np.uint64)
         self.texts: dict[int, str] = {}
-        self.made: dict[int, Mention] = {}
 
     def original_of(self, fingerprint: int, text: str) -> Mention | None:
-        close = [
-            pk
-            for pk, other in self.prints
-            if matching.distance(other, fingerprint) <= matching.NEAR_DUPLICATE_BITS
-        ]
+        if not self.pks:
+            return None
         if matching.is_short(text):
-            close = [pk for pk, other in self.prints if other == matching.to_signed(fingerprint)]
-        missing = [pk for pk in close if pk not in self.texts and pk not in self.made]
+            close = np.flatnonzero(self.prints == np.uint64(fingerprint))
+        else:
+            bits = np.bitwise_count(self.prints ^ np.uint64(fingerprint))
+            close = np.flatnonzero(bits <= matching.NEAR_DUPLICATE_BITS)
+        candidates = [self.pks[i] for i in close[:20]]
+        missing = [pk for pk in candidates if pk not in self.texts]
         if missing:
             for pk, title, body in Mention.objects.filter(pk__in=missing).values_list("pk", "title", "text"):
                 self.texts[pk] = f"{title} {body}"
-        for pk in close:
-            other = self.made.get(pk)
-            other_text = f"{other.title} {other.text}" if other else self.texts.get(pk, "")
-            other_print = next(p for k, p in self.prints if k == pk)
-            if matching.is_near_duplicate(other_print, other_text, fingerprint, text):
-                return other or Mention(pk=pk)
+        for i, pk in zip(close[:20], candidates, strict=True):
+            if matching.is_near_duplicate(int(self.prints[i]), self.texts.get(pk, ""), fingerprint, text):
+                return Mention(pk=pk)
         return None
 
     def add(self, mention: Mention) -> None:
-        self.prints.append((mention.pk, mention.fingerprint))
-        self.made[mention.pk] = mention
+        self.pks.append(mention.pk)
+        self.prints = np.append(self.prints, np.uint64(matching.to_unsigned(mention.fingerprint)))
+        self.texts[mention.pk] = f"{mention.title} {mention.text}"
 
 
 def ingest(
