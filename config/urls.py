@@ -26,6 +26,7 @@ urlpatterns = [
     path("kb/", include("kb.urls")),
     path("notifications/", include("notifications.urls")),
     path("health/", HealthView.as_view(), name="health"),
+    path("mentions/", include("mentions.urls")),
 ]
 
 if settings.DEBUG:
