@@ -16,6 +16,9 @@ urlpatterns = [
     path("u/", include("accounts.urls")),
     path("kb/", include("kb.urls")),
     path("notifications/", include("notifications.urls")),
+    path("sitemap.xml", home_views.sitemap, name="sitemap"),
+    path("sitemap-<slug:section>.xml", home_views.sitemap_section, name="sitemap_section"),
+    path("robots.txt", home_views.robots_txt, name="robots_txt"),
 ]
 
 if settings.DEBUG:

@@ -364,6 +364,13 @@ NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = env_int("NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS", 90)
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
 
+# --- search engines, feeds and the public API -----------------------------------------
+# Unanswered topics older than this many days carry "noindex" and leave the sitemap (0: never).
+SEO_NOINDEX_UNANSWERED_DAYS = env_int("SEO_NOINDEX_UNANSWERED_DAYS", 180)
+# Addresses per sitemap file; beyond it /sitemap.xml becomes an index of sections.
+SITEMAP_LIMIT = env_int("SITEMAP_LIMIT", 50000)
+FEED_LENGTH = env_int("FEED_LENGTH", 30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
