@@ -2,7 +2,7 @@
 
     python bench/render_cost.py                        # bench/results/T5000/var, 30 renders a page
     python bench/render_cost.py --data DIR --rounds 50 # another prepared data folder
-    python bench/render_cost.py --profile topic        # cProfile of one page's renders
+    python bench/render_cost.py --profile topic        # where one page's renders spend their time
     python bench/render_cost.py --signed-in            # also as a signed-in member
 
 The data folder is one that ``bench/run.py`` prepares (``--prepare-only``): the demo content plus
@@ -46,6 +46,13 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--profile", metavar="PAGE", help="profile this page's renders with cProfile")
     parser.add_argument("--profile-lines", type=int, default=45)
+    parser.add_argument(
+        "--profiler",
+        choices=["pyinstrument", "cprofile"],
+        default="pyinstrument",
+        help="pyinstrument (requirements-bench.txt): a call tree of wall time; cprofile: flat "
+        "tables of CPU time (better on a busy machine)",
+    )
     parser.add_argument("--signed-in", action="store_true", help="also render as a signed-in member")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     return parser.parse_args()
@@ -135,7 +142,18 @@ def measure(client, page: dict, args: argparse.Namespace, login: str) -> dict:
 def profile(client, page: dict, args: argparse.Namespace) -> None:
     for _ in range(args.warmup):
         render_once(client, page["path"])
-    profiler = cProfile.Profile()
+    if args.profiler == "pyinstrument":
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        for _ in range(args.rounds):
+            render_once(client, page["path"])
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False, timeline=False))
+        return
+    # CPU time, not wall time: on a shared machine the wall clock also counts other processes.
+    profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for _ in range(args.rounds):
         render_once(client, page["path"])
