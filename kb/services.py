@@ -172,8 +172,9 @@ def topic_promote_to_faq(*, actor, topic: Topic, section: FaqSectionPage) -> Pro
     official or accepted answer, and the actor must be allowed to add pages to the section.
     The title becomes the question, the question body the context, the official answer (else
     the accepted answer) the answer, all through the sanitiser into the fields' features. The
-    topic records the article (``Topic.faq_page``) and its timeline says "promoted"; after commit
-    ``forum.events.topic_promoted`` is sent. Promoting a topic twice returns the first article.
+    topic records the article (``Topic.faq_page``). Nothing is public yet: the timeline entry and
+    the asker's notice wait for the article's first publication (``article_published``).
+    Promoting a topic twice returns the first article.
     """
     permissions.check_promote(actor, topic)
     if not section.permissions_for_user(actor).can_add_subpage():
@@ -211,10 +212,6 @@ def topic_promote_to_faq(*, actor, topic: Topic, section: FaqSectionPage) -> Pro
         topic.faq_page = article
         topic.nominated_for_faq = False
         topic.save(update_fields=["faq_page", "nominated_for_faq"])
-        TopicEvent.objects.create(topic=topic, actor=actor, kind=TopicEvent.Kind.PROMOTED)
-        transaction.on_commit(
-            lambda: events.topic_promoted.send(sender=Topic, topic=topic, actor=actor, page=article)
-        )
     return Promotion(article=article, created=True)
 
 
@@ -238,9 +235,12 @@ def topic_nominate_for_faq(*, actor, topic: Topic, nominate: bool = True) -> Top
 def article_published(*, article: FaqArticlePage, actor=None) -> None:
     """Publishing an article promoted from a topic answers that topic in public.
 
-    The topic points at the article (its banner says "This is answered in our FAQ"), and its
-    status becomes solved, unless staff chose its status by hand; the change is on the topic's
-    timeline and ``forum.events.status_changed`` is sent after commit.
+    ``actor`` is whoever published (the reviewer who approved, not the draft's author). The
+    topic points at the article (its banner says "This is answered in our FAQ"). On the first
+    publication the timeline says the topic is in the FAQ and ``forum.events.topic_promoted``
+    is sent after commit (the asker's notice links to the live article). The status becomes
+    solved, unless staff chose its status by hand; the change is on the topic's timeline and
+    ``forum.events.status_changed`` is sent after commit.
     """
     if not article.source_topic_id:
         return
@@ -263,6 +263,11 @@ def article_published(*, article: FaqArticlePage, actor=None) -> None:
             fields.append("status")
         if fields:
             topic.save(update_fields=fields)
+        if not TopicEvent.objects.filter(topic=topic, kind=TopicEvent.Kind.PROMOTED).exists():
+            TopicEvent.objects.create(topic=topic, actor=actor, kind=TopicEvent.Kind.PROMOTED)
+            transaction.on_commit(
+                lambda: events.topic_promoted.send(sender=Topic, topic=topic, actor=actor, page=article)
+            )
         if change_status:
             TopicEvent.objects.create(
                 topic=topic,

@@ -1,5 +1,6 @@
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.urls import reverse
 
 import pytest
 
@@ -98,3 +99,56 @@ def test_unpublishing_removes_the_banner(editor, draft, answered_topic):
 @pytest.mark.django_db
 def test_article_written_by_hand_publishes_without_touching_topics(article):
     assert not TopicEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_first_publication_records_the_faq_entry_and_notifies_the_asker_once(
+    editor, staff, draft, answered_topic, django_capture_on_commit_callbacks
+):
+    """The timeline entry and the asker's notice come with the live article, credited to
+    whoever published it (the reviewer signed in to the admin), not the draft's author."""
+    from wagtail.log_actions import LogContext
+
+    from notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True), LogContext(user=staff):
+        draft.save_revision(user=editor).publish(user=staff)
+    with django_capture_on_commit_callbacks(execute=True), LogContext(user=staff):
+        draft.save_revision(user=editor).publish(user=staff)
+    events_ = TopicEvent.objects.filter(topic=answered_topic, kind=TopicEvent.Kind.PROMOTED)
+    assert [e.actor for e in events_] == [staff]
+    status = TopicEvent.objects.get(topic=answered_topic, kind=TopicEvent.Kind.STATUS)
+    assert status.actor == staff
+    notices = Notification.objects.filter(recipient=answered_topic.author, kind=Notification.Kind.PROMOTED)
+    assert notices.count() == 1
+    draft.refresh_from_db()
+    assert notices.get().get_absolute_url() == draft.url
+
+
+@pytest.mark.django_db
+def test_a_promoted_draft_notifies_nobody(editor, draft, answered_topic):
+    from notifications.models import Notification
+
+    assert not Notification.objects.filter(kind=Notification.Kind.PROMOTED).exists()
+    assert not TopicEvent.objects.filter(topic=answered_topic, kind=TopicEvent.Kind.PROMOTED).exists()
+
+
+@pytest.mark.django_db
+def test_approving_in_the_admin_credits_the_reviewer(client, editor, staff, draft, answered_topic):
+    """The editor submits the draft to the FAQ review; staff approve it in the admin."""
+    from wagtail.models import Page
+
+    page = Page.objects.get(pk=draft.pk).specific
+    workflow = page.get_workflow()
+    workflow.start(page, editor)
+    task_state = page.current_workflow_task_state
+    client.force_login(staff)
+    response = client.post(
+        reverse("wagtailadmin_pages:workflow_action", args=(page.pk, "approve", task_state.pk)),
+        {"comment": ""},
+    )
+    assert response.status_code in (200, 302)
+    page.refresh_from_db()
+    assert page.live
+    assert TopicEvent.objects.get(topic=answered_topic, kind=TopicEvent.Kind.PROMOTED).actor == staff
+    assert TopicEvent.objects.get(topic=answered_topic, kind=TopicEvent.Kind.STATUS).actor == staff
