@@ -585,3 +585,25 @@ def test_actions_never_redirect_off_site(client, customer, next_url):
     client.force_login(customer)
     response = client.post(reverse("forum:topic_follow", args=[topic.pk]), {"next": next_url})
     assert response["Location"] == topic.get_absolute_url()
+
+
+def test_banned_member_sees_the_ban_reason_wherever_a_write_is_refused(client, db):
+    """The ban form says the reason is shown to the member: on the ask page's refusal, in
+    place of the reply box, and in the answer to a vote; escaped like any text."""
+    topic = TopicFactory()
+    reply = PostFactory(topic=topic)
+    client.force_login(UserFactory(is_banned=True, banned_reason="Spam links <b>x</b>"))
+    response = client.get(reverse("forum:ask"))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Reason: Spam links &lt;b&gt;x&lt;/b&gt;" in html
+    html = client.get(topic.get_absolute_url()).content.decode()
+    assert "Reason: Spam links &lt;b&gt;x&lt;/b&gt;" in html
+    response = client.post(reverse("forum:vote", args=[reply.pk]), HTTP_ACCEPT="application/json")
+    assert response.status_code == 403 and "Reason: Spam links <b>x</b>" in response.json()["error"]
+
+
+def test_banned_member_without_a_reason_gets_the_plain_refusal(client, db):
+    client.force_login(UserFactory(is_banned=True, banned_reason=""))
+    html = client.get(reverse("forum:ask")).content.decode()
+    assert "Your account has been suspended from posting." in html and "Reason:" not in html
