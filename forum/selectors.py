@@ -44,9 +44,21 @@ def visible_topics(user) -> QuerySet[Topic]:
     return topics
 
 
+#: Statuses of a topic still waiting for an answer; answered, solved, duplicate, closed and
+#: not-planned topics are settled.
+WAITING_STATUSES = ("open", "in_progress")
+
+
 def unanswered_q() -> Q:
-    """No staff reply yet and no accepted answer."""
-    return Q(has_staff_reply=False, accepted_answer__isnull=True)
+    """Waiting for an answer: no staff reply, no official or accepted answer, not locked, and
+    a status that is not settled (a solved, locked announcement is not waiting for anyone)."""
+    return Q(
+        has_staff_reply=False,
+        accepted_answer__isnull=True,
+        official_answer__isnull=True,
+        is_locked=False,
+        status__in=WAITING_STATUSES,
+    )
 
 
 @dataclass
@@ -314,11 +326,7 @@ def home_sections(user, *, limit: int = 6) -> dict[str, list]:
     topics = visible_topics(user).select_related("category")
     return {
         "recent_topics": list(topics.order_by("-last_activity_at", "-id")[:limit]),
-        "unanswered_topics": list(
-            topics.filter(unanswered_q())
-            .exclude(status__in=[Topic.Status.DUPLICATE, Topic.Status.CLOSED, Topic.Status.NOT_PLANNED])
-            .order_by("-created_at", "-id")[:limit]
-        ),
+        "unanswered_topics": list(topics.filter(unanswered_q()).order_by("-created_at", "-id")[:limit]),
         "categories": list(categories()),
     }
 

@@ -105,6 +105,22 @@ def test_home_sections_recent_unanswered_categories(django_assert_max_num_querie
     assert names == ["Billing"] and category_names == ["Billing", "Billing"]
 
 
+def test_home_waiting_for_an_answer_leaves_out_settled_and_locked_topics(db):
+    """A solved, locked announcement written by staff is not waiting for anyone."""
+    waiting = TopicFactory(title="Still waiting")
+    TopicFactory(title="In progress", status=Topic.Status.IN_PROGRESS)
+    TopicFactory(title="Solved one", status=Topic.Status.SOLVED)
+    TopicFactory(title="Answered one", status=Topic.Status.ANSWERED)
+    TopicFactory(title="Locked one", is_locked=True)
+    official = TopicFactory(title="Official one")
+    official.official_answer = PostFactory(topic=official)
+    official.save()
+    unanswered = [t.title for t in selectors.home_sections(AnonymousUser())["unanswered_topics"]]
+    assert sorted(unanswered) == ["In progress", "Still waiting"]
+    listed = selectors.topic_list(AnonymousUser(), selectors.TopicFilters(unanswered=True))
+    assert set(listed.values_list("title", flat=True)) == {"In progress", waiting.title}
+
+
 def test_demo_seed_is_idempotent_and_shows_every_feature(db):
     from accounts import demo as accounts_demo
 
