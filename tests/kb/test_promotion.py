@@ -307,3 +307,13 @@ def test_candidates_report_query_count_does_not_grow_with_topics(
     with django_assert_max_num_queries(25):
         response = client.get("/admin/faq/candidates/")
     assert response.content.decode().count("Promote to FAQ") == 20
+
+
+@pytest.mark.django_db
+def test_a_duplicate_is_never_a_promotion_candidate(section):
+    from kb.selectors import promotion_candidates
+
+    original = make_answered_topic(title="Original question")
+    duplicate = make_answered_topic(title="Duplicate question")
+    Topic.objects.filter(pk=duplicate.pk).update(duplicate_of=original, status=Topic.Status.DUPLICATE)
+    assert list(promotion_candidates()) == [original]
