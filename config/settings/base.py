@@ -363,6 +363,9 @@ NOTIFICATIONS_PER_PAGE = env_int("NOTIFICATIONS_PER_PAGE", 20)
 NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5)
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = env_int("NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS", 90)
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
+# FAQ pages: Editors who are not Staff submit changes to the "FAQ review" workflow instead of
+# publishing them (kb/permissions.py); Staff still publish directly. Off: Editors publish too.
+KB_EDITORS_MUST_REQUEST_REVIEW = env_bool("KB_EDITORS_MUST_REQUEST_REVIEW", True)
 
 LOGGING = {
     "version": 1,

@@ -31,7 +31,7 @@ def test_draft_article_shows_no_banner_on_the_topic(draft, answered_topic):
 
 @pytest.mark.django_db
 def test_publishing_shows_the_banner_and_solves_the_topic(
-    editor, draft, answered_topic, django_capture_on_commit_callbacks
+    editor, staff, draft, answered_topic, django_capture_on_commit_callbacks
 ):
     received = []
 
@@ -41,7 +41,7 @@ def test_publishing_shows_the_banner_and_solves_the_topic(
     events.status_changed.connect(receiver)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            draft.save_revision(user=editor).publish(user=editor)
+            draft.save_revision(user=editor).publish(user=staff)
     finally:
         events.status_changed.disconnect(receiver)
     topic = Topic.objects.get(pk=answered_topic.pk)
@@ -54,11 +54,11 @@ def test_publishing_shows_the_banner_and_solves_the_topic(
 
 
 @pytest.mark.django_db
-def test_publishing_keeps_a_status_staff_chose(editor, draft, answered_topic):
+def test_publishing_keeps_a_status_staff_chose(editor, staff, draft, answered_topic):
     Topic.objects.filter(pk=answered_topic.pk).update(
         status=Topic.Status.IN_PROGRESS, status_set_by_staff=True
     )
-    draft.save_revision(user=editor).publish(user=editor)
+    draft.save_revision(user=editor).publish(user=staff)
     topic = Topic.objects.get(pk=answered_topic.pk)
     assert topic.status == Topic.Status.IN_PROGRESS
     assert not TopicEvent.objects.filter(topic=topic, kind=TopicEvent.Kind.STATUS).exists()
@@ -66,30 +66,30 @@ def test_publishing_keeps_a_status_staff_chose(editor, draft, answered_topic):
 
 
 @pytest.mark.django_db
-def test_republishing_records_the_status_change_once(editor, draft, answered_topic):
-    draft.save_revision(user=editor).publish(user=editor)
-    draft.save_revision(user=editor).publish(user=editor)
+def test_republishing_records_the_status_change_once(editor, staff, draft, answered_topic):
+    draft.save_revision(user=editor).publish(user=staff)
+    draft.save_revision(user=editor).publish(user=staff)
     assert TopicEvent.objects.filter(topic=answered_topic, kind=TopicEvent.Kind.STATUS).count() == 1
 
 
 @pytest.mark.django_db
-def test_published_article_links_back_to_the_discussion(client, editor, draft, answered_topic):
-    draft.save_revision(user=editor).publish(user=editor)
+def test_published_article_links_back_to_the_discussion(client, editor, staff, draft, answered_topic):
+    draft.save_revision(user=editor).publish(user=staff)
     html = client.get(draft.url).content.decode()
     assert "From a community discussion" in html
     assert answered_topic.get_absolute_url() in html
 
 
 @pytest.mark.django_db
-def test_article_hides_the_back_link_when_the_topic_is_hidden(client, editor, draft, answered_topic):
-    draft.save_revision(user=editor).publish(user=editor)
+def test_article_hides_the_back_link_when_the_topic_is_hidden(client, editor, staff, draft, answered_topic):
+    draft.save_revision(user=editor).publish(user=staff)
     Topic.objects.filter(pk=answered_topic.pk).update(is_hidden=True)
     assert "From a community discussion" not in client.get(draft.url).content.decode()
 
 
 @pytest.mark.django_db
-def test_unpublishing_removes_the_banner(editor, draft, answered_topic):
-    draft.save_revision(user=editor).publish(user=editor)
+def test_unpublishing_removes_the_banner(editor, staff, draft, answered_topic):
+    draft.save_revision(user=editor).publish(user=staff)
     draft.refresh_from_db()
     draft.unpublish()
     topic = Topic.objects.get(pk=answered_topic.pk)
