@@ -27,10 +27,27 @@ class ProfileForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
     )
     remove_avatar = forms.BooleanField(required=False, label="Remove my picture and show my initials")
+    staff_title = forms.CharField(
+        label="Title",
+        max_length=60,
+        required=False,
+        help_text="Your team or role, e.g. “Support team”. Your official answers are signed "
+        "with your name, this title and your picture.",
+    )
 
     def __init__(self, *args, user, **kwargs):
+        from accounts import roles
+
         super().__init__(*args, **kwargs)
         self.user = user
+        if not roles.is_staff_member(user):
+            del self.fields["staff_title"]
+
+    def clean_staff_title(self) -> str:
+        title = " ".join(self.cleaned_data["staff_title"].split())
+        if title and not any(ch.isalnum() for ch in title):
+            raise forms.ValidationError("Use at least one letter or digit in your title.")
+        return title
 
     def clean_display_name(self) -> str:
         from django.db.models import Q

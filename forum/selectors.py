@@ -177,7 +177,7 @@ def _attach(posts: list[Post], topic: Topic) -> None:
 class TopicPage:
     topic: Topic
     question: Post | None
-    answers: list[dict]  # [{"post": Post, "official": bool, "accepted": bool}]
+    answers: list[dict]  # [{"post": Post, "official": bool, "accepted": bool, "accepted_by": User | None}]
     page: Page
     posts: list[Post]
     events: list[TopicEvent]
@@ -208,6 +208,8 @@ def _shared_topic_parts(topic: Topic) -> dict[str, Any]:
     anonymous = AnonymousUser()
     answer_ids = list(dict.fromkeys(pk for pk in (topic.official_answer_id, topic.accepted_answer_id) if pk))
     answer_posts = {post.pk: post for post in Post.objects.filter(pk__in=answer_ids).select_related("author")}
+    events = _topic_events(topic)
+    accepted_by = accepted_on_behalf_by(topic, events)
     return {
         "hidden_reply_authors": set(
             Post.objects.filter(topic=topic, is_hidden=True, author__isnull=False).values_list(
@@ -220,11 +222,12 @@ def _shared_topic_parts(topic: Topic) -> dict[str, Any]:
                 "post": answer_posts[pk],
                 "official": pk == topic.official_answer_id,
                 "accepted": pk == topic.accepted_answer_id,
+                "accepted_by": accepted_by if pk == topic.accepted_answer_id else None,
             }
             for pk in answer_ids
             if pk in answer_posts and not answer_posts[pk].is_hidden
         ],
-        "events": _topic_events(topic),
+        "events": events,
         "duplicates": list(visible_topics(anonymous).filter(duplicate_of=topic).order_by("created_at", "id")),
     }
 
@@ -278,6 +281,19 @@ def _assemble(
     )
 
 
+def accepted_on_behalf_by(topic: Topic, events: list[TopicEvent]):
+    """Who accepted the topic's accepted answer when it was not the asker (staff may accept
+    for the asker), else None: the actor of the latest "accepted" entry of the timeline."""
+    if not topic.accepted_answer_id:
+        return None
+    for event in reversed(events):
+        if event.kind == TopicEvent.Kind.ACCEPTED:
+            if event.actor_id and event.actor_id != topic.author_id:
+                return event.actor
+            return None
+    return None
+
+
 def _topic_events(topic: Topic) -> list[TopicEvent]:
     return list(
         TopicEvent.objects.filter(topic=topic)
@@ -298,6 +314,8 @@ def _topic_page_for(user, topic: Topic, page_number: Any) -> TopicPage:
     if missing:
         for post in Post.objects.filter(pk__in=missing).select_related("author"):
             by_id[post.pk] = post
+    events = _topic_events(topic)
+    accepted_by = accepted_on_behalf_by(topic, events)
     answers: list[dict] = []
     for pk in dict.fromkeys(answer_ids):
         post = by_id.get(pk)
@@ -308,10 +326,11 @@ def _topic_page_for(user, topic: Topic, page_number: Any) -> TopicPage:
                 "post": post,
                 "official": pk == topic.official_answer_id,
                 "accepted": pk == topic.accepted_answer_id,
+                "accepted_by": accepted_by if pk == topic.accepted_answer_id else None,
             }
         )
     duplicates = list(visible_topics(user).filter(duplicate_of=topic).order_by("created_at", "id"))
-    return _assemble(topic, page, posts, answers, _topic_events(topic), duplicates)
+    return _assemble(topic, page, posts, answers, events, duplicates)
 
 
 def post_revisions(post: Post) -> QuerySet:

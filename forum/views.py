@@ -37,6 +37,7 @@ from forum.forms import (
     ReplyForm,
     StatusForm,
     TopicFilterForm,
+    canonical_filter_query,
 )
 from forum.models import Category, Post, Topic
 from forum.services import follows
@@ -108,6 +109,9 @@ def _error_message(exc: ValidationError) -> str:
 @anonymous_page_cache()
 def topic_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     _unwrap_user(request)
+    canonical = canonical_filter_query(request.GET)
+    if canonical is not None:
+        return HttpResponseRedirect(request.path + (f"?{canonical}" if canonical else ""))
     category = None
     if slug is not None:
         category = selectors.category_by_slug(slug)
@@ -303,6 +307,8 @@ def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "data": data,
         "question": data.question,
         "answers": data.answers,
+        # Shown in full above the replies: in the reply list they are an excerpt and a link.
+        "answer_ids": {answer["post"].pk for answer in data.answers},
         "page": data.page,
         "posts": data.posts,
         "events": data.events,

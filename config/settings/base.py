@@ -66,6 +66,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env("SITE_NAME", "Acme Community")
 WAGTAIL_SITE_NAME = SITE_NAME
+# The company that answers here: official answers say "Official answer from <company>".
+COMMUNITY_COMPANY_NAME = env("COMMUNITY_COMPANY_NAME", "Acme")
 SITE_ID = 1
 
 INSTALLED_APPS = [

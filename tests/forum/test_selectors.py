@@ -81,7 +81,7 @@ def test_topic_page_merges_one_reply_that_is_both(customer, staff):
     post_services.post_mark_official(actor=staff, post=reply)
     post_services.post_accept(actor=customer, post=reply)
     data = selectors.topic_page(AnonymousUser(), selectors.topic_for_page(topic.pk))
-    assert data.answers == [{"post": reply, "official": True, "accepted": True}]
+    assert data.answers == [{"post": reply, "official": True, "accepted": True, "accepted_by": None}]
 
 
 def test_home_sections_recent_unanswered_categories(django_assert_max_num_queries, staff):
