@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from PIL import Image, UnidentifiedImageError
 
 from accounts.services import AVATAR_FORMATS
@@ -119,3 +120,16 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form with plain labels ("Email or username", "Keep me signed in")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Email or username"
+        self.fields["password"].label = "Password"
+        for name in ("login", "password"):  # the visible labels say it; no placeholder to repeat it
+            self.fields[name].widget.attrs.pop("placeholder", None)
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me signed in"
