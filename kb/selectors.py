@@ -81,7 +81,8 @@ def promotion_candidates() -> QuerySet[Topic]:
     popular first (nominated topics first among equals). A duplicate is never a candidate:
     its original is the one to promote."""
     return (
-        Topic.objects.filter(is_hidden=False, faq_page__isnull=True, duplicate_of__isnull=True)
+        Topic.objects.visible()
+        .filter(faq_page__isnull=True, duplicate_of__isnull=True)
         .exclude(status=Topic.Status.DUPLICATE)
         .filter(Q(official_answer__isnull=False) | Q(accepted_answer__isnull=False))
         .select_related("category")
