@@ -81,4 +81,6 @@ def member_pages(site: Site) -> list[str]:
         f"/u/{site.asker.username}/delete/",
         "/accounts/email/",
         "/accounts/password/change/",
+        "/accounts/2fa/",
+        "/accounts/2fa/totp/activate/",
     ]
