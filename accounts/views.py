@@ -39,7 +39,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 def profile_edit(request: HttpRequest, username: str) -> HttpResponse:
     member = _member(username)
     services.check_edit_profile(request.user, member)
-    initial = {"display_name": member.display_name, "bio": member.bio}
+    initial = {"display_name": member.display_name, "bio": member.bio, "staff_title": member.staff_title}
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial, user=member)
     if request.method == "POST" and form.is_valid():
         services.profile_update(
@@ -49,6 +49,7 @@ def profile_edit(request: HttpRequest, username: str) -> HttpResponse:
             bio=form.cleaned_data["bio"],
             avatar=form.cleaned_data["avatar"],
             remove_avatar=form.cleaned_data["remove_avatar"],
+            staff_title=form.cleaned_data.get("staff_title") if "staff_title" in form.fields else None,
         )
         messages.success(request, "Your profile is saved.")
         return redirect(member.get_absolute_url())

@@ -69,6 +69,8 @@ SITE_NAME = env("SITE_NAME", "Acme Community")
 # (ops/sites.py). Production requires it (ops/checks.py); `make run` sets it to the served port.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 WAGTAIL_SITE_NAME = SITE_NAME
+# The company that answers here: official answers say "Official answer from <company>".
+COMMUNITY_COMPANY_NAME = env("COMMUNITY_COMPANY_NAME", "Acme")
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -274,6 +276,7 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # allauth's defaults, written out so they are visible; they use the default cache, which is
 # Redis (shared by all workers) when REDIS_URL is set.
@@ -437,6 +440,9 @@ NOTIFICATIONS_PER_PAGE = env_int("NOTIFICATIONS_PER_PAGE", 20)
 NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5)
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = env_int("NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS", 90)
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
+# FAQ pages: Editors who are not Staff submit changes to the "FAQ review" workflow instead of
+# publishing them (kb/permissions.py); Staff still publish directly. Off: Editors publish too.
+KB_EDITORS_MUST_REQUEST_REVIEW = env_bool("KB_EDITORS_MUST_REQUEST_REVIEW", True)
 
 # Listening (mentions/): feeds are fetched with these limits; private and loopback addresses
 # are refused unless allowed (development serves sample feeds from the site itself).
