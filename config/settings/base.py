@@ -281,9 +281,10 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 LOGIN_URL = "account_login"
-# The Wagtail admin signs in through allauth too (config/urls.py sends /admin/login/ and
-# /admin/password_reset/ there), so it shares allauth's limits, verification and MFA.
-WAGTAILADMIN_LOGIN_URL = "account_login"
+# The Wagtail admin signs in through allauth too: /admin/login/ only sends visitors to
+# allauth's login (accounts.views.admin_sign_in) and /admin/password_reset/ to allauth's
+# reset (config/urls.py), so the admin shares allauth's limits, verification and MFA.
+WAGTAILADMIN_LOGIN_URL = "admin_sign_in"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
