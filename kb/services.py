@@ -32,6 +32,7 @@ from config import ratelimit
 from config.clientip import client_network
 from forum import events, markup, permissions
 from forum.models import Post, Topic, TopicEvent
+from forum.services import status as status_rules
 from kb.models import (
     ANSWER_FEATURES,
     CONTEXT_FEATURES,
@@ -241,43 +242,14 @@ def article_published(*, article: FaqArticlePage, actor=None) -> None:
     """Publishing an article promoted from a topic answers that topic in public.
 
     The topic points at the article (its banner says "This is answered in our FAQ"), and its
-    status becomes solved, unless staff chose its status by hand; the change is on the topic's
-    timeline and ``forum.events.status_changed`` is sent after commit.
+    status becomes solved, unless staff chose its status by hand: the forum's status rules
+    (``forum.services.status.topic_mark_solved_by_faq``) decide and record it.
     """
     if not article.source_topic_id:
         return
-    with transaction.atomic():
-        topic = Topic.objects.select_for_update().filter(pk=article.source_topic_id).first()
-        if topic is None:
-            return
-        fields = []
-        if topic.faq_page_id != article.pk:
-            topic.faq_page_id = article.pk
-            fields.append("faq_page")
-        old_status = topic.status
-        new_status = Topic.Status.SOLVED
-        change_status = not topic.status_set_by_staff and old_status not in (
-            new_status,
-            Topic.Status.DUPLICATE,
-        )
-        if change_status:
-            topic.status = new_status
-            fields.append("status")
-        if fields:
-            topic.save(update_fields=fields)
-        if change_status:
-            TopicEvent.objects.create(
-                topic=topic,
-                actor=actor,
-                kind=TopicEvent.Kind.STATUS,
-                from_value=old_status,
-                to_value=new_status,
-            )
-            transaction.on_commit(
-                lambda: events.status_changed.send(
-                    sender=Topic, topic=topic, actor=actor, old_status=old_status, new_status=new_status
-                )
-            )
+    status_rules.topic_mark_solved_by_faq(
+        topic_id=article.source_topic_id, faq_page_id=article.pk, actor=actor
+    )
 
 
 # --- "Was this helpful?" --------------------------------------------------------------------

@@ -48,9 +48,7 @@ def build_vocabulary() -> dict[str, int]:
     from search.sources import faq_model
 
     counts: Counter[str] = Counter()
-    for title in (
-        Topic.objects.filter(is_hidden=False).values_list("title", flat=True).iterator(chunk_size=5000)
-    ):
+    for title in Topic.objects.visible().values_list("title", flat=True).iterator(chunk_size=5000):
         counts.update(tokenize(title))
     for name in Tag.objects.values_list("name", flat=True):
         counts.update(tokenize(name))

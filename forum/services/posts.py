@@ -35,6 +35,7 @@ from config import ratelimit
 from forum import events, markup, permissions
 from forum.models import Post, PostRevision, Topic, TopicEvent
 from forum.services import follows
+from forum.services import status as status_rules
 
 MENTION_RE = re.compile(r"(?<![\w@./])@([A-Za-z0-9_.+-]{1,150})")
 MAX_MENTIONS = 20
@@ -118,13 +119,11 @@ def _sync_instance(topic: Topic, fresh: Topic) -> None:
 
 
 def _status_after_answer_change(topic: Topic, *, actor) -> tuple[str, str] | None:
-    """Move an automatically managed status between "open" and "answered"; return the change."""
-    if topic.status_set_by_staff:
+    """Apply the automatic status rule (``forum.services.status``); record and return the change."""
+    new = status_rules.status_after_answer_change(topic)
+    if new is None:
         return None
     old = topic.status
-    new = Topic.Status.ANSWERED if topic.has_answer else Topic.Status.OPEN
-    if old == new or old not in (Topic.Status.OPEN, Topic.Status.ANSWERED):
-        return None
     topic.status = new
     record_event(topic, actor, TopicEvent.Kind.STATUS, from_value=old, to_value=new)
     return old, new
