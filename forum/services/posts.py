@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from wagtail.search import index
 
-from config import ratelimit
+from core import ratelimit
 from forum import events, markup, permissions
 from forum.models import Post, PostRevision, Topic, TopicEvent
 from forum.services import follows
