@@ -28,8 +28,8 @@ from wagtail.log_actions import log as log_action
 
 from bs4 import BeautifulSoup
 
-from config import ratelimit
-from config.clientip import client_network
+from accounts.clientip import client_network
+from core import ratelimit
 from forum import markup, permissions
 from forum.models import Post, Topic, TopicEvent
 from forum.services import status as status_rules

@@ -292,9 +292,10 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 LOGIN_URL = "account_login"
-# The Wagtail admin signs in through allauth too (config/urls.py sends /admin/login/ and
-# /admin/password_reset/ there), so it shares allauth's limits, verification and MFA.
-WAGTAILADMIN_LOGIN_URL = "account_login"
+# The Wagtail admin signs in through allauth too: /admin/login/ only sends visitors to
+# allauth's login (accounts.views.admin_sign_in) and /admin/password_reset/ to allauth's
+# reset (config/urls.py), so the admin shares allauth's limits, verification and MFA.
+WAGTAILADMIN_LOGIN_URL = "admin_sign_in"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
@@ -307,7 +308,7 @@ MFA_TOTP_ISSUER = SITE_NAME
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
 
-# --- clients and rate limits (config/clientip.py, config/ratelimit.py) -------------------
+# --- clients and rate limits (accounts/clientip.py, core/ratelimit.py) -------------------
 # How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
 # X-Forwarded-For: 0 trusts only REMOTE_ADDR; n takes the n-th address from the right.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
