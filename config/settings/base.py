@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     # accounts
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     # operations
     "health_check",
     # background work
@@ -129,6 +130,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.MfaRequiredMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -254,10 +256,8 @@ SEARCH_LOG_RETENTION_DAYS = env_int("SEARCH_LOG_RETENTION_DAYS", 90)
 
 # --- accounts (django-allauth) ------------------------------------------------------------
 
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend: allauth's (username or email) minus placeholder accounts (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.AccountBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -288,8 +288,30 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 LOGIN_URL = "account_login"
+# The Wagtail admin signs in through allauth too (config/urls.py sends /admin/login/ and
+# /admin/password_reset/ there), so it shares allauth's limits, verification and MFA.
+WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# Two-factor authentication (allauth.mfa, under /accounts/2fa/): an authenticator app (TOTP),
+# recovery codes, and security keys or passkeys (WebAuthn, which browsers allow on HTTPS and
+# on localhost only). With MFA_REQUIRED_FOR_STAFF, staff, moderators, editors and
+# administrators must set one up before they reach /admin/ (accounts/mfa.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = SITE_NAME
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
+
+# --- clients and rate limits (config/clientip.py, config/ratelimit.py) -------------------
+# How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
+# X-Forwarded-For: 0 trusts only REMOTE_ADDR; n takes the n-th address from the right.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Per client (by address): the search page, similar questions, and the Markdown preview (per
+# member). Rates like "60/m", "5/30s", "100/h"; 0 turns a limit off.
+SEARCH_RATE_LIMIT = env("SEARCH_RATE_LIMIT", "60/m")
+SIMILAR_RATE_LIMIT = env("SIMILAR_RATE_LIMIT", "60/m")
+PREVIEW_RATE_LIMIT = env("PREVIEW_RATE_LIMIT", "30/m")
 
 # --- mail ---------------------------------------------------------------------------------
 
@@ -386,9 +408,6 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"  # Wagtail's preview views set SAMEORIGIN for themselves
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# How many proxies in front of the site append to X-Forwarded-For (nginx alone: 1). 0 trusts
-# none and uses the connection's address; one helper turns it into the client's address.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # gunicorn reads the same variable for its number of workers; more than one needs REDIS_URL.
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
 SILENCED_SYSTEM_CHECKS = env_list("DJANGO_SILENCED_SYSTEM_CHECKS")

@@ -1,11 +1,11 @@
 """The staff responsiveness report in the Wagtail admin (Staff and Editors).
 
-The figures come from ``forum.responsiveness``; this module only shows them.
+The figures come from ``forum.reports.responsiveness``; this module only shows them. Who may
+see it is ``accounts.permissions.check_view_staff_reports``.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.urls import path, reverse
 from django.utils import timezone
@@ -15,24 +15,19 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from accounts import roles
-from forum import responsiveness
+from accounts import permissions as account_permissions
+from forum.reports import responsiveness
 
 QUEUE_PER_PAGE = 25
 
 
-def can_see_responsiveness(user) -> bool:
-    return roles.is_staff_member(user) or roles.is_editor(user)
-
-
 class ResponsivenessView(WagtailAdminTemplateMixin, TemplateView):
-    template_name = "notifications/admin/responsiveness.html"
+    template_name = "forum/reports/responsiveness.html"
     page_title = "Staff responsiveness"
     header_icon = "time"
 
     def dispatch(self, request, *args, **kwargs):
-        if not can_see_responsiveness(request.user):
-            raise PermissionDenied("Only Staff and Editors can see the responsiveness report.")
+        account_permissions.check_view_staff_reports(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_breadcrumbs_items(self):
@@ -57,16 +52,16 @@ class ResponsivenessView(WagtailAdminTemplateMixin, TemplateView):
 
 @hooks.register("register_admin_urls")
 def register_responsiveness_url():
-    return [path("responsiveness/", ResponsivenessView.as_view(), name="notifications_responsiveness")]
+    return [path("responsiveness/", ResponsivenessView.as_view(), name="forum_responsiveness")]
 
 
 class ResponsivenessMenuItem(MenuItem):
     def is_shown(self, request):
-        return can_see_responsiveness(request.user)
+        return account_permissions.can_view_staff_reports(request.user)
 
 
 @hooks.register("register_admin_menu_item")
 def register_responsiveness_menu_item():
     return ResponsivenessMenuItem(
-        "Responsiveness", reverse("notifications_responsiveness"), icon_name="time", order=850
+        "Responsiveness", reverse("forum_responsiveness"), icon_name="time", order=850
     )

@@ -80,7 +80,7 @@ def test_refresh_popularity_command_and_task():
     topic.refresh_from_db()
     assert topic.popularity > 0
     Topic.objects.filter(pk=topic.pk).update(metoo_count=10)
-    from kb.tasks import refresh_popularity_task
+    from forum.tasks import refresh_popularity_task
 
     refresh_popularity_task.enqueue(topic_ids=[topic.pk])
     topic.refresh_from_db()

@@ -1,4 +1,4 @@
-"""Staff responsiveness figures on hand-made timelines (forum/responsiveness.py)."""
+"""Staff responsiveness figures on hand-made timelines (forum/reports/responsiveness.py)."""
 
 from datetime import timedelta
 
@@ -7,8 +7,8 @@ from django.utils import timezone
 
 import pytest
 
-from forum import responsiveness
 from forum.models import Topic
+from forum.reports import responsiveness
 from tests.factories import CategoryFactory, TopicFactory
 
 NOW = timezone.now().replace(microsecond=0)

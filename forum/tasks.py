@@ -1,4 +1,4 @@
-"""Background work for the FAQ: popularity refreshes (task arguments are ids, never objects)."""
+"""Background work for the forum: popularity refreshes (task arguments are ids, never objects)."""
 
 from __future__ import annotations
 

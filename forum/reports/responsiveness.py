@@ -97,7 +97,8 @@ class CategoryFigures:
 def staff_queue() -> QuerySet[Topic]:
     """Visible topics no staff member has replied to yet, still needing one, oldest first."""
     return (
-        Topic.objects.filter(is_hidden=False, has_staff_reply=False)
+        Topic.objects.visible()
+        .filter(has_staff_reply=False)
         .exclude(status__in=CLOSED_STATUSES)
         .select_related("category", "author")
         .order_by("created_at", "pk")
@@ -106,9 +107,7 @@ def staff_queue() -> QuerySet[Topic]:
 
 def topics_in_window(*, days: int, now: datetime | None = None) -> QuerySet[Topic]:
     now = now or timezone.now()
-    return Topic.objects.filter(
-        is_hidden=False, created_at__gte=now - timedelta(days=days), created_at__lte=now
-    )
+    return Topic.objects.visible().filter(created_at__gte=now - timedelta(days=days), created_at__lte=now)
 
 
 def percentiles(
