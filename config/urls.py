@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from home import views as home_views
 from ops.health import HealthView
+from kb.feeds import FaqUpdatesFeed
 
 urlpatterns = [
     # The admin signs in, and resets passwords, through allauth (rate limits, lockout, email
@@ -26,6 +27,12 @@ urlpatterns = [
     path("kb/", include("kb.urls")),
     path("notifications/", include("notifications.urls")),
     path("health/", HealthView.as_view(), name="health"),
+    path("mentions/", include("mentions.urls")),
+    path("sitemap.xml", home_views.sitemap, name="sitemap"),
+    path("sitemap-<slug:section>.xml", home_views.sitemap_section, name="sitemap_section"),
+    path("robots.txt", home_views.robots_txt, name="robots_txt"),
+    # Before Wagtail's pages: the FAQ's feed sits beside its pages.
+    path("faq/feed/", FaqUpdatesFeed(), name="faq_feed"),
 ]
 
 if settings.DEBUG:

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "kb",
     "search",
     "notifications",
+    "mentions",
     # wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -430,6 +431,24 @@ NOTIFICATIONS_PER_PAGE = env_int("NOTIFICATIONS_PER_PAGE", 20)
 NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5)
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = env_int("NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS", 90)
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
+
+# Listening (mentions/): feeds are fetched with these limits; private and loopback addresses
+# are refused unless allowed (development serves sample feeds from the site itself).
+MENTIONS_ALLOW_PRIVATE_ADDRESSES = env_bool("MENTIONS_ALLOW_PRIVATE_ADDRESSES", False)
+MENTIONS_FETCH_TIMEOUT = env_int("MENTIONS_FETCH_TIMEOUT", 10)
+MENTIONS_MAX_FEED_BYTES = env_int("MENTIONS_MAX_FEED_BYTES", 2 * 1024 * 1024)
+MENTIONS_MAX_REDIRECTS = env_int("MENTIONS_MAX_REDIRECTS", 3)
+# Questions and problems with no reply after this many hours are highlighted in the queue.
+MENTIONS_REPLY_OVERDUE_HOURS = env_int("MENTIONS_REPLY_OVERDUE_HOURS", 4)
+# The sample feeds at /mentions/samples/<name>.xml that the demo sources read.
+MENTIONS_SAMPLE_FEEDS = env_bool("MENTIONS_SAMPLE_FEEDS", False)
+
+# --- search engines, feeds and the public API -----------------------------------------
+# Unanswered topics older than this many days carry "noindex" and leave the sitemap (0: never).
+SEO_NOINDEX_UNANSWERED_DAYS = env_int("SEO_NOINDEX_UNANSWERED_DAYS", 180)
+# Addresses per sitemap file; beyond it /sitemap.xml becomes an index of sections.
+SITEMAP_LIMIT = env_int("SITEMAP_LIMIT", 50000)
+FEED_LENGTH = env_int("FEED_LENGTH", 30)
 
 # --- operations ---------------------------------------------------------------------------
 # /health/ (ops/health.py): the task queue is unhealthy when its oldest waiting task has waited
