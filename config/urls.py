@@ -7,8 +7,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from home import views as home_views
-from ops.health import HealthView
 from kb.feeds import FaqUpdatesFeed
+from ops.health import HealthView
 
 urlpatterns = [
     # The admin signs in, and resets passwords, through allauth (rate limits, lockout, email

@@ -48,6 +48,12 @@ JOBS: tuple[Job, ...] = (
         description="Wagtail: publish pages whose go-live time has come, unpublish expired ones.",
     ),
     Job(
+        "poll_mentions",
+        "*/5 * * * *",
+        "poll_mentions",
+        description="Poll the outside feeds (mention sources) that are due.",
+    ),
+    Job(
         "refresh_popularity",
         "17 * * * *",
         "refresh_popularity",
