@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.http import safe_next
 from config.ratelimit import throttle, user_or_client_key
+from core.http import safe_next
 from forum import cache as page_cache
 from forum import markup, permissions, selectors
 from forum.cache import anonymous_page_cache, count_topic_view

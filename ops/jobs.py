@@ -48,12 +48,6 @@ JOBS: tuple[Job, ...] = (
         description="Wagtail: publish pages whose go-live time has come, unpublish expired ones.",
     ),
     Job(
-        "poll_mentions",
-        "*/5 * * * *",
-        "poll_mentions",
-        description="Poll the outside feeds (mention sources) that are due.",
-    ),
-    Job(
         "refresh_popularity",
         "17 * * * *",
         "refresh_popularity",
@@ -84,6 +78,13 @@ JOBS: tuple[Job, ...] = (
         "45 3 * * *",
         "prune_search_log",
         description="Delete search log entries older than SEARCH_LOG_RETENTION_DAYS.",
+    ),
+    Job(
+        "poll_mentions",
+        "*/5 * * * *",
+        "poll_mentions",
+        description="Poll the mention sources that are due (each keeps its own interval and back-off).",
+        max_attempts=1,  # a failing source backs off by itself; the next run comes in five minutes
     ),
     Job(
         "prune_job_runs",
