@@ -13,7 +13,9 @@ rewritten), and an SMTP server (aiosmtpd) that keeps every message. Then, as peo
 4. the notification mail arrives with absolute links to the served host and a one-click
    unsubscribe (RFC 8058) that works;
 5. an uploaded avatar is served back through nginx as an image, with nosniff;
-6. the scheduler runs a job; /health/ still answers 200.
+6. the task worker is killed (kill -9) with index work to come and restarted: nothing queued is
+   lost, the question asked meanwhile is found by search;
+7. the scheduler runs a job; /health/ still answers 200.
 
 Run by .ci/run after the suites; prints each step and exits 1 on the first failure (with the
 processes' logs). Settings: SMOKE_DATABASE_URL (the database is created and dropped),
@@ -425,11 +427,34 @@ def scenario(stack: Stack, inbox: Inbox) -> None:
     check(served.headers.get("X-Content-Type-Options") == "nosniff", "avatar without nosniff")
     log(f"6. avatar served by nginx: {media[0]} image/jpeg, nosniff")
 
+    # A fault: the worker dies (kill -9) with index work still to come. The queued work waits in
+    # the database and is done when the worker is back: the new question becomes findable.
+    word = f"quokka{secrets.token_hex(4)}"
+    worker = stack.processes["worker"]
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=20)
+    asked = visitor.submit(
+        "/community/ask/",
+        "/community/ask/",
+        {
+            "title": f"Does the {word} adapter fit the widget?",
+            "source": "Asking before I buy one.",
+            "kind": "question",
+        },
+    )
+    new_topic = urllib.parse.urlsplit(visitor.url(asked.headers["Location"])).path
+    stack.start("worker", [PY, "manage.py", "db_worker", "--queue-name", "*"])
+    # Search results are cached for a minute per address: allow two.
+    wait_until(
+        f"{new_topic} in the search results", lambda: new_topic in visitor.get(f"/search/?q={word}").text, 150
+    )
+    log("7. worker killed (-9) with index work queued, restarted: the new question is found by search")
+
     stack.manage("run_scheduler", "--run-now", "flush_view_counts")
     health = visitor.get("/health/?format=json")
     check(health.status_code == 200, f"/health/ at the end {health.status_code}: {health.text}")
     stack.alive()
-    log("7. scheduler job ran; /health/ 200; every process still up")
+    log("8. scheduler job ran; /health/ 200; every process still up")
 
 
 def main() -> int:
