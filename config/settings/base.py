@@ -413,9 +413,6 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"  # Wagtail's preview views set SAMEORIGIN for themselves
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# How many proxies in front of the site append to X-Forwarded-For (nginx alone: 1). 0 trusts
-# none and uses the connection's address; one helper turns it into the client's address.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # gunicorn reads the same variable for its number of workers; more than one needs REDIS_URL.
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
 SILENCED_SYSTEM_CHECKS = env_list("DJANGO_SILENCED_SYSTEM_CHECKS")
