@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "kb",
     "search",
     "notifications",
+    "demo",
     # wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
