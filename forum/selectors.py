@@ -75,7 +75,8 @@ def topic_list(user, filters: TopicFilters | None = None) -> QuerySet[Topic]:
     if filters.tag:
         topics = topics.filter(tags__slug=filters.tag)
     order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])[1]
-    return topics.select_related("category", "author").prefetch_related("tags").order_by(*order)
+    # taggit's manager is a relation the Django stubs do not know.
+    return topics.select_related("category", "author").prefetch_related("tags").order_by(*order)  # type: ignore[misc]
 
 
 def paginate(queryset, page_number: Any, per_page: int) -> Page:
@@ -226,7 +227,7 @@ class _Counted:
 
 def _shared_topic_page(topic: Topic, page_number: Any, shared: dict[str, Any]) -> TopicPage:
     per_page = settings.FORUM_POSTS_PER_PAGE
-    paginator = Paginator(_Counted(shared["reply_count"]), per_page)
+    paginator: Paginator = Paginator(_Counted(shared["reply_count"]), per_page)  # type: ignore[arg-type]  # a count is all it needs
     try:
         number = paginator.validate_number(page_number)
     except PageNotAnInteger:

@@ -8,6 +8,9 @@ from django.db.models.functions import RowNumber, Substr
 from django.http import HttpRequest
 from django.utils import timezone
 
+from wagtail.query import PageQuerySet
+
+from accounts.models import User
 from forum.models import Topic, TopicEvent
 from kb.models import FaqArticlePage, FaqIndexPage, FaqSectionPage, HelpfulVote, popularity_ordering
 
@@ -18,7 +21,7 @@ def faq_index() -> FaqIndexPage | None:
     return FaqIndexPage.objects.order_by("path").first()
 
 
-def public_articles() -> QuerySet[FaqArticlePage]:
+def public_articles() -> PageQuerySet:
     return FaqArticlePage.objects.live().public()
 
 
@@ -27,7 +30,7 @@ def popular_articles(*, limit: int = HOME_POPULAR_ARTICLES) -> list[FaqArticlePa
     return list(public_articles().order_by("-view_count", "-helpful_yes_count", "path")[:limit])
 
 
-def section_articles(section: FaqSectionPage) -> QuerySet[FaqArticlePage]:
+def section_articles(section: FaqSectionPage) -> PageQuerySet:
     """A section's live articles: the editor's pinned order first, then by popularity."""
     return public_articles().child_of(section).order_by(*popularity_ordering())
 
@@ -117,7 +120,7 @@ def articles_due_for_review(*, today=None) -> QuerySet[FaqArticlePage]:
 
 def visitor_vote(*, request: HttpRequest, article: FaqArticlePage) -> HelpfulVote | None:
     """The visitor's own helpful vote on ``article`` (never creates a session)."""
-    user = request.user if getattr(request.user, "is_authenticated", False) else None
+    user = request.user if isinstance(request.user, User) and request.user.is_authenticated else None
     votes = HelpfulVote.objects.filter(article_id=article.pk)
     if user is not None:
         return votes.filter(user=user).first()

@@ -82,7 +82,7 @@ def _send_after_commit(signal, **kwargs) -> None:
     transaction.on_commit(lambda: signal.send(**kwargs))
 
 
-def _parse_rate(rate: str) -> tuple[int, int]:
+def _parse_rate(rate: str | None) -> tuple[int, int]:
     """ "10/m" -> (10, 60); "5/30s", "100/h", "500/d" work too. A bad value disables the limit."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*", rate or "")

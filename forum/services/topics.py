@@ -24,7 +24,9 @@ Every change is recorded as a ``TopicEvent`` (who, when, from, to) for the topic
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -119,11 +121,12 @@ def topic_create(
     permissions.check_ask(author)
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
-    for name, validate, value in (
+    validations: tuple[tuple[str, Callable[[Any], Any], Any], ...] = (
         ("title", validate_title, title),
         ("source", validate_source, source),
         ("tags", parse_tags, tags),
-    ):
+    )
+    for name, validate, value in validations:
         try:
             cleaned[name] = validate(value)
         except ValidationError as exc:
@@ -133,7 +136,7 @@ def topic_create(
         errors.setdefault("kind", []).append("Choose what kind of topic this is.")
     if category is None:
         errors.setdefault("category", []).append("Choose a category.")
-    if errors:
+    if errors or category is None:
         raise ValidationError(errors)
 
     rendered = markup.render_markdown(cleaned["source"])
