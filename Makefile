@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Mail and feeds link to the port actually served (the Sites records follow it on migrate).
+SITE_URL ?= http://127.0.0.1:$(PORT)
 PYTEST_ARGS ?=
 
-.PHONY: install install-semantic run serve test test-fast lint format check typecheck imports bench bench-quick bench-search bench-semantic clean
+.PHONY: install install-semantic run serve test test-fast lint format check typecheck imports lock audit bench bench-quick bench-search bench-semantic clean
 
 ## What the site and its tests need (requirements-dev.txt includes requirements.txt).
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -25,6 +27,7 @@ install: $(VENV)/.installed
 install-semantic: $(VENV)/.semantic
 
 ## Run the demo site on 127.0.0.1:$(PORT) with the embedded defaults.
+run: export SITE_URL := $(SITE_URL)
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
@@ -54,6 +57,17 @@ typecheck: install
 ## The import graph between apps, and any cycle (bench/import_graph.py, standard library only).
 imports:
 	$(PY) bench/import_graph.py --modules
+
+## The production lock file: every runtime package pinned with its hashes, for
+## `pip install --require-hashes -r requirements.lock` (docs/deployment.md). Rerun after
+## changing requirements.txt; the lock keeps its versions unless a pin asks for another.
+lock: install
+	$(VENV)/bin/uv pip compile requirements.txt --generate-hashes --python-version 3.11.5 \
+	  --custom-compile-command "make lock" --quiet -o requirements.lock
+
+## Known vulnerabilities in the locked packages (says so when no advisory source answers).
+audit: install
+	PIP_AUDIT=$(VENV)/bin/pip-audit $(PY) .ci/audit_dependencies.py requirements.lock
 
 ## Benchmarks (see README "Benchmarks"): ours and the Spirit peer, same data size, one run.
 TOPICS ?= 5000

@@ -26,6 +26,7 @@ from django.utils.functional import LazyObject, empty
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.http import safe_next
+from core.ratelimit import throttle, user_or_client_key
 from forum import cache as page_cache
 from forum import markup, permissions, selectors
 from forum.cache import anonymous_page_cache, count_topic_view
@@ -213,6 +214,13 @@ def ask(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@throttle(
+    "preview",
+    rate_setting="PREVIEW_RATE_LIMIT",
+    key=user_or_client_key,
+    message="The preview is taking a break: you asked for many in a short time.",
+    as_json=True,
+)
 def preview(request: HttpRequest) -> HttpResponse:
     """The HTML that ``forum.markup`` makes of ``source``, for the live preview."""
     if not permissions.is_signed_in(request.user):

@@ -116,9 +116,16 @@ def topic_create(
     kind: str = Topic.Kind.QUESTION,
     category: Category | None,
     tags: str | list[str] | None = None,
+    actor=None,
 ) -> Topic:
-    """Ask a question (or report a problem, share an idea, give praise); see the module rules."""
-    permissions.check_ask(author)
+    """Ask a question (or report a problem, share an idea, give praise); see the module rules.
+
+    ``actor``: staff posting on behalf of a placeholder author (a question brought in from
+    elsewhere); the staff member's rights are checked, not the placeholder's."""
+    if actor is not None and actor != author:
+        permissions.check_post_for_placeholder(actor, author)
+    else:
+        permissions.check_ask(author)
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     validations: tuple[tuple[str, Callable[[Any], Any], Any], ...] = (

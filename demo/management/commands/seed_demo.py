@@ -21,6 +21,7 @@ SEEDERS = [
     "demo.moderation",
     "demo.kb",
     "demo.notifications",
+    "demo.mentions",
 ]
 
 
