@@ -41,28 +41,12 @@ from forum.models import Category, Post, Topic, TopicEvent
 from forum.services import follows
 from forum.services import status as status_rules
 from forum.services.posts import _send_after_commit, parse_mentions, record_event, validate_source
+from forum.services.titles import validate_title
 
-TITLE_MIN_LENGTH = 10
-TITLE_MAX_LENGTH = 200
 MAX_TAGS = 5
 MAX_TAG_LENGTH = 30
 TAG_RE = re.compile(r"^[\w][\w .+#-]*$", re.UNICODE)
 IDENTICAL_TOPIC_WINDOW = timedelta(minutes=10)
-
-
-def validate_title(title: str) -> str:
-    title = re.sub(r"\s+", " ", title or "").strip()
-    if len(title) < TITLE_MIN_LENGTH:
-        raise ValidationError(
-            {
-                "title": f"Make the title at least {TITLE_MIN_LENGTH} characters: say what you need in a sentence."
-            }
-        )
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationError(
-            {"title": f"Keep the title under {TITLE_MAX_LENGTH} characters (this is {len(title)})."}
-        )
-    return title
 
 
 def parse_tags(value: str | list[str] | None) -> list[str]:
