@@ -55,6 +55,11 @@ logger = logging.getLogger("search.whoosh")
 # --- the backend -------------------------------------------------------------------------------
 
 
+# How a setting may name this backend: the package (as the project's settings do), or this module.
+PACKAGE = __name__.rpartition(".")[0]
+BACKEND_PATHS = (PACKAGE, f"{PACKAGE}.SearchBackend", __name__, f"{__name__}.SearchBackend")
+
+
 class SearchBackend(BaseSearchBackend):
     query_compiler_class = WhooshSearchQueryCompiler
     autocomplete_query_compiler_class = WhooshAutocompleteQueryCompiler
@@ -105,7 +110,7 @@ class SearchBackend(BaseSearchBackend):
         from modelsearch.conf import get_app_config
 
         for name, conf in get_app_config().get_search_backend_config().items():
-            ours = conf.get("BACKEND") in (__name__, f"{__name__}.SearchBackend") and conf.get("PATH")
+            ours = conf.get("BACKEND") in BACKEND_PATHS and conf.get("PATH")
             if ours and Path(conf["PATH"]).resolve() == self.handle.path:
                 return name
         return None
