@@ -7,7 +7,7 @@ PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 PYTEST_ARGS ?=
 
-.PHONY: install install-semantic run serve test test-fast lint format check typecheck imports lock audit bench bench-quick bench-search bench-semantic clean
+.PHONY: install install-semantic run serve test test-fast lint format check typecheck imports lock audit bench bench-quick bench-mixed bench-search bench-semantic clean
 
 ## What the site and its tests need (requirements-dev.txt includes requirements.txt).
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -74,6 +74,12 @@ TOPICS ?= 5000
 BENCH_ARGS ?=
 bench: install
 	$(PY) bench/run.py --topics $(TOPICS) $(BENCH_ARGS)
+
+## Mixed traffic (bench/mixed.py, docs/performance.md): anonymous readers on a long tail of pages
+## while members write at 0, 1, 5 and 20 writes/s; embedded and production configurations; ours
+## and the Spirit peer in one run. BENCH_ARGS="--with-search", "--config production", ...
+bench-mixed: install
+	$(PY) bench/mixed.py --topics $(TOPICS) $(BENCH_ARGS)
 
 ## Only this site, short runs: a quick look while working.
 bench-quick: install

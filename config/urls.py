@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from home import views as home_views
+from kb.feeds import FaqUpdatesFeed
 from ops.health import HealthView
 
 urlpatterns = [
@@ -27,6 +28,11 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("health/", HealthView.as_view(), name="health"),
     path("mentions/", include("mentions.urls")),
+    path("sitemap.xml", home_views.sitemap, name="sitemap"),
+    path("sitemap-<slug:section>.xml", home_views.sitemap_section, name="sitemap_section"),
+    path("robots.txt", home_views.robots_txt, name="robots_txt"),
+    # Before Wagtail's pages: the FAQ's feed sits beside its pages.
+    path("faq/feed/", FaqUpdatesFeed(), name="faq_feed"),
 ]
 
 if settings.DEBUG:

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -20,6 +19,7 @@ from wagtail.search import index
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from forum.links import reverse_fast
 from forum.querysets import PostQuerySet, SearchableQuerySet, TopicQuerySet
 from forum.slugs import reserved_category_slugs
 
@@ -51,7 +51,7 @@ class Category(index.Indexed, models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:category", kwargs={"slug": self.slug})
+        return reverse_fast("forum:category", slug=self.slug)
 
     def clean(self) -> None:
         super().clean()
@@ -209,7 +209,7 @@ class Topic(index.Indexed, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:topic", kwargs={"pk": self.pk, "slug": self.slug or "topic"})
+        return reverse_fast("forum:topic", pk=self.pk, slug=self.slug or "topic")
 
     @property
     def has_answer(self) -> bool:
@@ -285,7 +285,7 @@ class Post(models.Model):
         return f"Post {self.pk} in {self.topic_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:post", kwargs={"pk": self.pk})
+        return reverse_fast("forum:post", pk=self.pk)
 
     @property
     def is_question(self) -> bool:

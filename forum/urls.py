@@ -15,6 +15,7 @@ urlpatterns: list = [
     path("ask/", views.ask, name="ask"),
     path("preview/", views.preview, name="preview"),
     path("feed/", feeds.LatestTopicsFeed(), name="feed"),
+    path("tags/<slug:tag>/feed/", feeds.TagTopicsFeed(), name="tag_feed"),
     # a topic
     path("t/<int:pk>/", views.topic_short, name="topic_short"),
     path("t/<int:pk>/<str:slug>/", views.topic_detail, name="topic"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -119,7 +119,8 @@ def topic_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             request.GET.get("page"),
             settings.FORUM_TOPICS_PER_PAGE,
         )
-        results = {"category": category, "page": page, "topics": page.object_list, "any_filter": any_filter}
+        topics = selectors.with_tags(page.object_list)
+        results = {"category": category, "page": page, "topics": topics, "any_filter": any_filter}
         return render_to_string("forum/includes/topic_list_results.html", results, request=request)
 
     # The rows depend only on the address, the filters and whether hidden topics are shown.
@@ -314,6 +315,9 @@ def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "status_form": StatusForm(initial={"status": topic.status}) if is_staff else None,
         "duplicate_form": DuplicateForm() if is_staff else None,
         "move_form": MoveForm(initial={"category": topic.category_id}) if is_staff else None,
+        # What the template's {% url 'account_login' %}?next={{ request.get_full_path|urlencode }}
+        # gives, once per page instead of once per post.
+        "login_next_url": f"{reverse('account_login')}?next={quote(request.get_full_path())}",
         **page_cache.fragment_context(),
     }
     return render(request, "forum/topic_detail.html", context)

@@ -80,6 +80,13 @@ JOBS: tuple[Job, ...] = (
         description="Delete search log entries older than SEARCH_LOG_RETENTION_DAYS.",
     ),
     Job(
+        "poll_mentions",
+        "*/5 * * * *",
+        "poll_mentions",
+        description="Poll the mention sources that are due (each keeps its own interval and back-off).",
+        max_attempts=1,  # a failing source backs off by itself; the next run comes in five minutes
+    ),
+    Job(
         "prune_job_runs",
         "0 4 * * *",
         "prune_job_runs",

@@ -447,6 +447,13 @@ MENTIONS_REPLY_OVERDUE_HOURS = env_int("MENTIONS_REPLY_OVERDUE_HOURS", 4)
 # The sample feeds at /mentions/samples/<name>.xml that the demo sources read.
 MENTIONS_SAMPLE_FEEDS = env_bool("MENTIONS_SAMPLE_FEEDS", False)
 
+# --- search engines, feeds and the public API -----------------------------------------
+# Unanswered topics older than this many days carry "noindex" and leave the sitemap (0: never).
+SEO_NOINDEX_UNANSWERED_DAYS = env_int("SEO_NOINDEX_UNANSWERED_DAYS", 180)
+# Addresses per sitemap file; beyond it /sitemap.xml becomes an index of sections.
+SITEMAP_LIMIT = env_int("SITEMAP_LIMIT", 50000)
+FEED_LENGTH = env_int("FEED_LENGTH", 30)
+
 # --- operations ---------------------------------------------------------------------------
 # /health/ (ops/health.py): the task queue is unhealthy when its oldest waiting task has waited
 # longer than this many seconds, or when more than this many tasks wait.

@@ -1,7 +1,9 @@
 """The staff responsiveness report in the Wagtail admin (Staff and Editors).
 
 The figures come from ``forum.reports.responsiveness``; this module only shows them. Who may
-see it is ``accounts.permissions.check_view_staff_reports``.
+see it is ``accounts.permissions.check_view_staff_reports``. Other apps add sections of their
+own through the ``register_responsiveness_section`` hook: a function taking ``request`` and
+``now`` and returning ``None`` or a dict with a ``template`` and that template's context.
 """
 
 from __future__ import annotations
@@ -41,11 +43,15 @@ class ResponsivenessView(WagtailAdminTemplateMixin, TemplateView):
             rows = responsiveness.responsiveness(days=days, now=now)
             windows.append({"days": days, "rows": rows, "total": rows[-1]})
         queue = Paginator(responsiveness.staff_queue(), QUEUE_PER_PAGE).get_page(self.request.GET.get("page"))
+        sections = [
+            fn(request=self.request, now=now) for fn in hooks.get_hooks("register_responsiveness_section")
+        ]
         context.update(
             windows=windows,
             queue=queue,
             queue_total=queue.paginator.count,
             now=now,
+            extra_sections=[section for section in sections if section],
         )
         return context
 

@@ -366,3 +366,15 @@ def test_demo_seeds_sources_and_a_dozen_mentions(db):
 def test_staff_user_helpers_exist():
     # the factories the tests above use
     assert callable(staff_user) and callable(moderator_user) and callable(editor_user)
+
+
+def test_responsiveness_report_shows_mentions_time_to_first_response(client, staff, editor):
+    now = timezone.now()
+    answered = factories.mention(created_at=now - timedelta(hours=3))
+    Mention.objects.filter(pk=answered.pk).update(first_response_at=now - timedelta(hours=1))
+    client.force_login(staff)
+    body = client.get(reverse("forum_responsiveness")).content.decode()
+    assert "Mentions elsewhere" in body and "2.0 h" in body
+    client.force_login(editor)  # editors see the report, not the mentions
+    body = client.get(reverse("forum_responsiveness")).content.decode()
+    assert "Staff responsiveness" in body and "Mentions elsewhere" not in body
