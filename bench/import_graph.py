@@ -1,7 +1,8 @@
 """Print the import graph between the project's apps, and any cycles.
 
 Standard library only (ast): every `import x` / `from x import y` in the apps' modules,
-at module level or inside functions, counts. Migrations, tests and bench are left out.
+at module level or inside functions, counts; imports under `if TYPE_CHECKING:` (type hints
+only, never run) do not. Migrations, tests and bench are left out.
 
     python bench/import_graph.py            # app-level arrows and app cycles
     python bench/import_graph.py --modules  # also module-level cycles inside each app
@@ -42,11 +43,29 @@ def iter_modules(root: Path, apps: list[str]):
             yield name, path
 
 
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _runtime_nodes(tree: ast.AST):
+    """Every node of ``tree`` except the bodies of ``if TYPE_CHECKING:`` blocks."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            stack.extend(node.orelse)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
 def imports_of(name: str, path: Path, is_package: bool) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found: set[str] = set()
     package = name if is_package else name.rpartition(".")[0]
-    for node in ast.walk(tree):
+    for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -73,7 +92,9 @@ def build(root: Path = ROOT):
             dst_app = target.split(".")[0]
             if dst_app not in apps:
                 continue
-            if target in modules and target != name:
+            # Importing a submodule runs its parent packages first: that is how Python loads
+            # packages, not a dependency of the code, so edges to one's own ancestors are left out.
+            if target in modules and target != name and not name.startswith(target + "."):
                 module_edges[name].add(target)
             if dst_app != src_app:
                 app_edges[(src_app, dst_app)].add(name)

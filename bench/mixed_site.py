@@ -98,7 +98,7 @@ WORDS = [
 
 
 def generated_topics():
-    return Topic.objects.filter(external_id__startswith="gen:", is_hidden=False).order_by("pk")
+    return Topic.objects.visible().filter(external_id__startswith="gen:").order_by("pk")
 
 
 def writers() -> list[User]:
@@ -191,7 +191,8 @@ class Writer:
             else:
                 topic = self.pick_topic()
                 replies = list(
-                    Post.objects.filter(topic=topic, is_hidden=False)
+                    Post.objects.visible()
+                    .filter(topic=topic)
                     .exclude(pk=topic.first_post_id)
                     .exclude(author=member)
                     .order_by("pk")

@@ -76,7 +76,7 @@ def targets() -> list[dict]:
 
     from forum.models import Topic
 
-    generated = Topic.objects.filter(external_id__startswith="gen:", is_hidden=False).order_by("pk")
+    generated = Topic.objects.visible().filter(external_id__startswith="gen:").order_by("pk")
     pages = [{"name": "topic_list", "path": "/community/"}]
     normal = generated.filter(reply_count=8).first()
     if normal:

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from forum import markup
 from forum.models import Category, Topic
 from forum.selectors import DEFAULT_SORT, SORTS, TopicFilters
+from forum.services import titles
 from forum.services import topics as topic_services
 
 MARKDOWN_HELP = (
@@ -70,7 +71,7 @@ def _source_field(label: str, placeholder: str) -> forms.CharField:
 
 def _validated_title(value: str) -> str:
     try:
-        return topic_services.validate_title(value)
+        return titles.validate_title(value)
     except ValidationError as exc:
         raise ValidationError(exc.message_dict["title"]) from exc
 
@@ -78,14 +79,14 @@ def _validated_title(value: str) -> str:
 class AskForm(HoneypotMixin):
     title = forms.CharField(
         label="Title",
-        min_length=topic_services.TITLE_MIN_LENGTH,
-        max_length=topic_services.TITLE_MAX_LENGTH,
+        min_length=titles.TITLE_MIN_LENGTH,
+        max_length=titles.TITLE_MAX_LENGTH,
         help_text="Say what you need in one sentence, e.g. “How do I download all my invoices at once?”",
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "off",
                 "data-similar-source": "",
-                "maxlength": topic_services.TITLE_MAX_LENGTH,
+                "maxlength": titles.TITLE_MAX_LENGTH,
             }
         ),
         error_messages={
@@ -140,8 +141,8 @@ class EditPostForm(forms.Form):
     title = forms.CharField(
         label="Title",
         required=False,
-        max_length=topic_services.TITLE_MAX_LENGTH,
-        widget=forms.TextInput(attrs={"maxlength": topic_services.TITLE_MAX_LENGTH}),
+        max_length=titles.TITLE_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"maxlength": titles.TITLE_MAX_LENGTH}),
     )
     source = _source_field("Text", "")
 

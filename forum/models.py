@@ -21,6 +21,7 @@ from taggit.models import TaggedItemBase
 
 from forum.links import reverse_fast
 from forum.querysets import PostQuerySet, SearchableQuerySet, TopicQuerySet
+from forum.slugs import reserved_category_slugs
 
 
 class Category(index.Indexed, models.Model):
@@ -54,10 +55,6 @@ class Category(index.Indexed, models.Model):
 
     def clean(self) -> None:
         super().clean()
-        # The reserved slugs come from the routes (forum.urls), which import the views and so
-        # these models: read them when a category is validated, not at import time.
-        from forum.urls import reserved_category_slugs
-
         if self.slug in reserved_category_slugs():
             raise ValidationError(
                 {

@@ -41,21 +41,11 @@ urlpatterns: list = [
 # Me too, votes, flags and moderation actions live in their own module.
 urlpatterns += reaction_urls.urlpatterns
 
-# Categories last: a single path segment is a category's slug.
+# Categories last: a single path segment is a category's slug. Every fixed route above reserves
+# its first segment as a category slug (forum/slugs.py reads them from here).
 urlpatterns += [
     path("<slug:slug>/", views.topic_list, name="category"),
     path("<slug:slug>/feed/", feeds.CategoryTopicsFeed(), name="category_feed"),
     path("<slug:slug>/follow/", views.category_follow, name="category_follow"),
     path("<slug:slug>/unfollow/", views.category_unfollow, name="category_unfollow"),
 ]
-
-# Slugs no route owns that would still read as the site's own addresses under /community/.
-CONFUSABLE_SLUGS = frozenset({"tags", "search", "u"})
-
-
-def reserved_category_slugs() -> frozenset[str]:
-    """The one reserved-slug list: the first segment of every fixed route above (a category
-    with that slug would be shadowed by it), plus ``CONFUSABLE_SLUGS``. Derived from the routes,
-    so a new address under /community/ reserves its slug by being added."""
-    segments = {str(pattern.pattern).split("/", 1)[0] for pattern in urlpatterns}
-    return frozenset({s for s in segments if s and "<" not in s} | CONFUSABLE_SLUGS)

@@ -42,6 +42,7 @@ from core.http import safe_next
 from forum import permissions, selectors
 from forum.models import Category, Flag, Post, Topic
 from forum.services import moderation
+from forum.slugs import reserved_category_slugs
 
 QUEUE_PER_PAGE = 20
 
@@ -115,8 +116,6 @@ flag_policy = RolePermissionPolicy(Flag, view_groups=MODERATORS)
 class CategoryAdminForm(WagtailAdminModelForm):
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
-        from forum.urls import reserved_category_slugs  # the routes import the views, as this does
-
         if slug in reserved_category_slugs():
             raise ValidationError(
                 f"\u201c{slug}\u201d is used by the community\u2019s own addresses; choose another."

@@ -2,6 +2,9 @@
 
 from django.http import HttpRequest
 
+from forum import selectors as forum_selectors
+from kb import selectors as kb_selectors
+
 
 def home_sections(request: HttpRequest) -> dict:
     sections: dict = {
@@ -10,16 +13,6 @@ def home_sections(request: HttpRequest) -> dict:
         "unanswered_topics": [],
         "categories": [],
     }
-    try:
-        from forum import selectors as forum_selectors
-    except ImportError:  # pragma: no cover - the forum app is always installed
-        forum_selectors = None
-    if forum_selectors is not None and hasattr(forum_selectors, "home_sections"):
-        sections.update(forum_selectors.home_sections(request.user))
-    try:
-        from kb import selectors as kb_selectors
-    except ImportError:  # pragma: no cover
-        kb_selectors = None
-    if kb_selectors is not None and hasattr(kb_selectors, "home_sections"):
-        sections.update(kb_selectors.home_sections(request.user))
+    sections.update(forum_selectors.home_sections(request.user))
+    sections.update(kb_selectors.home_sections(request.user))
     return sections

@@ -34,6 +34,7 @@ from django.utils.html import format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from forum.models import Post, Topic
+from forum.querysets import topic_visible_q
 
 #: Address prefixes search engines should keep out of (robots.txt) and that say ``noindex``.
 PRIVATE_PREFIXES = ("/search/", "/accounts/", "/notifications/", "/admin/", "/community/preview/")
@@ -98,7 +99,7 @@ def indexable_topics_q():
     from forum.selectors import unanswered_q
 
     days = getattr(settings, "SEO_NOINDEX_UNANSWERED_DAYS", 180)
-    visible = Q(is_hidden=False)
+    visible = topic_visible_q()
     if days <= 0:
         return visible
     cutoff = timezone.now() - timedelta(days=days)

@@ -13,11 +13,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, Q
+from django.db.models import Max
 
 from wagtail.contrib.sitemaps import Sitemap as WagtailSitemap
 
 from forum.models import Category, Topic
+from forum.querysets import topic_visible_q
 from home.seo import indexable_topics_q
 
 
@@ -54,14 +55,14 @@ class CategorySitemap(Sitemap):
 
     def items(self):
         return Category.objects.annotate(
-            latest_activity=Max("topics__last_activity_at", filter=Q(topics__is_hidden=False))
+            latest_activity=Max("topics__last_activity_at", filter=topic_visible_q(prefix="topics__"))
         ).order_by("order", "name")
 
     def lastmod(self, obj: Category):
         return obj.latest_activity or obj.created_at
 
     def get_latest_lastmod(self):
-        found = Topic.objects.filter(is_hidden=False).aggregate(latest=Max("last_activity_at"))
+        found = Topic.objects.visible().aggregate(latest=Max("last_activity_at"))
         return found["latest"]
 
 

@@ -1,5 +1,5 @@
 """``/faq/feed/``: FAQ articles as they are published and updated (RSS 2.0), newest update
-first. Only live, public articles (``kb.selectors.public_articles``)."""
+first. Only live, public articles (``kb.models.public_articles``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Rss201rev2Feed
 
 from kb import selectors
+from kb.models import public_articles
 
 
 class FaqUpdatesFeed(Feed):
@@ -24,7 +25,7 @@ class FaqUpdatesFeed(Feed):
         return "New and updated answers in the FAQ."
 
     def items(self):
-        return selectors.public_articles().order_by("-last_published_at", "-pk")[: settings.FEED_LENGTH]
+        return public_articles().order_by("-last_published_at", "-pk")[: settings.FEED_LENGTH]
 
     def item_title(self, item) -> str:
         return item.title

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber, Substr
+from django.http import HttpRequest
 from django.utils import timezone
 
 from wagtail.admin.panels import (
@@ -25,12 +27,14 @@ from wagtail.admin.panels import (
 )
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 
+from accounts.models import User
 from kb.panels import FeedbackPanel
 from kb.permissions import ReviewedPublishing
 
@@ -100,17 +104,15 @@ class FaqIndexPage(ReviewedPublishing, AnonymousCachedPage, Page):
         return _visible_children(self, FaqSectionPage).order_by("path")
 
     def get_context(self, request, *args, **kwargs):
-        from kb import selectors
-
         context = super().get_context(request, *args, **kwargs)
         sections = list(self.sections())
-        counts = selectors.article_counts(sections)
-        tops = selectors.top_articles(sections, TOP_ARTICLES_PER_SECTION)
+        counts = article_counts(sections)
+        tops = top_articles(sections, TOP_ARTICLES_PER_SECTION)
         for section in sections:
             section.article_count = counts.get(section.pk, 0)
             section.top_articles = tops.get(section.pk, [])
         context["sections"] = sections
-        context["popular_articles"] = selectors.popular_articles(limit=POPULAR_ARTICLES_ON_INDEX)
+        context["popular_articles"] = popular_articles(limit=POPULAR_ARTICLES_ON_INDEX)
         return context
 
 
@@ -138,9 +140,7 @@ class FaqSectionPage(ReviewedPublishing, AnonymousCachedPage, Page):
         verbose_name = "FAQ section"
 
     def articles(self) -> models.QuerySet:
-        from kb import selectors
-
-        return selectors.section_articles(self)
+        return section_articles(self)
 
     def get_context(self, request, *args, **kwargs):
         from django.core.paginator import Paginator
@@ -300,18 +300,7 @@ class FaqArticlePage(ReviewedPublishing, Page):
         topic = self.source_topic
         return topic if topic is not None and not topic.is_hidden else None
 
-    def serve(self, request, *args, **kwargs):
-        from kb.services import article_record_view
-
-        response = super().serve(request, *args, **kwargs)
-        is_preview = getattr(request, "is_preview", False)
-        if request.method == "GET" and response.status_code == 200 and not is_preview:
-            article_record_view(request=request, article=self)
-        return response
-
     def get_context(self, request, *args, **kwargs):
-        from kb.selectors import visitor_vote
-
         context = super().get_context(request, *args, **kwargs)
         context["vote"] = visitor_vote(request=request, article=self)
         context["feedback_state"] = request.GET.get("feedback", "")
@@ -369,3 +358,73 @@ class HelpfulVote(models.Model):
 def popularity_ordering() -> list:
     """Section order: pinned articles by position, then the most viewed and most helpful."""
     return [F("order").asc(nulls_last=True), "-view_count", "-helpful_yes_count", "title"]
+
+
+# --- the reads the pages make (bakerydemo style: the page keeps its own listing queries) ---
+
+HOME_POPULAR_ARTICLES = 6
+
+
+def public_articles() -> PageQuerySet:
+    return FaqArticlePage.objects.live().public()
+
+
+def popular_articles(*, limit: int = HOME_POPULAR_ARTICLES) -> list[FaqArticlePage]:
+    """The most viewed live articles (then the most found helpful)."""
+    return list(public_articles().order_by("-view_count", "-helpful_yes_count", "path")[:limit])
+
+
+def section_articles(section: FaqSectionPage) -> PageQuerySet:
+    """A section's live articles: the editor's pinned order first, then by popularity."""
+    return public_articles().child_of(section).order_by(*popularity_ordering())
+
+
+def top_articles(sections: list[FaqSectionPage], per_section: int) -> dict[int, list[FaqArticlePage]]:
+    """The first ``per_section`` live articles of each section (``section_articles`` order),
+    for all sections in one query: a row number per section, over the articles' parent path."""
+    if not sections or per_section <= 0:
+        return {}
+    depth = sections[0].depth
+    parent_length = depth * FaqArticlePage.steplen
+    paths = {section.path: section.pk for section in sections if section.depth == depth}
+    rows = (
+        public_articles()
+        .filter(depth=depth + 1)
+        .annotate(parent_path=Substr("path", 1, parent_length))
+        .filter(parent_path__in=list(paths))
+        .annotate(
+            section_rank=Window(RowNumber(), partition_by=[F("parent_path")], order_by=popularity_ordering())
+        )
+        .filter(section_rank__lte=per_section)
+        .order_by("parent_path", "section_rank")
+    )
+    found: dict[int, list[FaqArticlePage]] = {pk: [] for pk in paths.values()}
+    for article in rows:
+        found[paths[article.parent_path]].append(article)
+    return found
+
+
+def article_counts(sections: list[FaqSectionPage]) -> dict[int, int]:
+    """Live articles per section, in one query."""
+    counts: dict[int, int] = {}
+    if not sections:
+        return counts
+    paths = {section.path: section.pk for section in sections}
+    step = FaqArticlePage.steplen
+    for path in public_articles().filter(depth=sections[0].depth + 1).values_list("path", flat=True):
+        section_pk = paths.get(path[:-step])
+        if section_pk is not None:
+            counts[section_pk] = counts.get(section_pk, 0) + 1
+    return counts
+
+
+def visitor_vote(*, request: HttpRequest, article: FaqArticlePage) -> HelpfulVote | None:
+    """The visitor's own helpful vote on ``article`` (never creates a session)."""
+    user = request.user if isinstance(request.user, User) and request.user.is_authenticated else None
+    votes = HelpfulVote.objects.filter(article_id=article.pk)
+    if user is not None:
+        return votes.filter(user=user).first()
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if not session_key:
+        return None
+    return votes.filter(user__isnull=True, session_key=session_key).first()

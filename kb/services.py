@@ -29,6 +29,7 @@ from wagtail.log_actions import log as log_action
 from bs4 import BeautifulSoup
 
 from accounts.clientip import client_network
+from accounts.models import User
 from core import ratelimit
 from forum import markup, permissions
 from forum.models import Post, Topic, TopicEvent
@@ -70,9 +71,9 @@ def _prepare_for_rich_text(clean_html: str) -> str:
     for tag in soup.find_all(list(_HEADING_MAP)):
         tag.name = _HEADING_MAP[tag.name]
     for img in soup.find_all("img"):
-        src = img.get("src", "")
+        src = str(img.get("src") or "")
         link = soup.new_tag("a", href=src)
-        link.string = img.get("alt") or "(image)"
+        link.string = str(img.get("alt") or "(image)")
         img.replace_with(link)
     for table in soup.find_all("table"):
         paragraphs = []
@@ -259,7 +260,7 @@ def article_published(*, article: FaqArticlePage, actor=None) -> None:
 class Visitor:
     """Who is voting: a signed-in user, else a session key; ``address`` feeds the rate limit."""
 
-    user: object | None
+    user: User | None
     session_key: str
     address: str
 
@@ -272,7 +273,7 @@ class Visitor:
 
 def visitor_from_request(request: HttpRequest, *, create_session: bool = False) -> Visitor:
     """The visitor behind a request; anonymous visitors get a session when ``create_session``."""
-    user = request.user if permissions.is_signed_in(request.user) else None
+    user = request.user if isinstance(request.user, User) and permissions.is_signed_in(request.user) else None
     session_key = ""
     if user is None and hasattr(request, "session"):
         if request.session.session_key is None and create_session:

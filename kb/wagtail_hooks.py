@@ -10,6 +10,8 @@ from wagtail.admin.rich_text.converters.html_to_contentstate import BlockElement
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 
 from kb import admin_views
+from kb.models import FaqArticlePage
+from kb.services import article_record_view
 
 
 @hooks.register("register_rich_text_features")
@@ -102,3 +104,12 @@ def register_faq_admin_urls():
         path("promote/<int:topic_id>/", admin_views.PromoteView.as_view(), name="promote"),
     ]
     return [path("faq/", include((urls, "kb_admin"), namespace="kb_admin"))]
+
+
+@hooks.register("before_serve_page", order=100)
+def count_article_view(page, request, serve_args, serve_kwargs):
+    """A served FAQ article counts a view (once per visitor per hour, ``article_record_view``).
+    Ordered after Wagtail's own privacy check, so a page a visitor may not see is not counted;
+    previews never reach this hook."""
+    if isinstance(page, FaqArticlePage) and request.method == "GET":
+        article_record_view(request=request, article=page)

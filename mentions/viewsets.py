@@ -18,7 +18,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -29,6 +28,7 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from accounts import roles
+from core.http import safe_next
 from forum.models import Category, Topic
 from forum.viewsets import RolePermissionPolicy
 from mentions import matching, permissions, selectors, services
@@ -102,13 +102,6 @@ class SourceViewSet(SnippetViewSet):
 # --- the queue ----------------------------------------------------------------------------
 
 
-def _back(request, fallback: str) -> str:
-    candidate = request.POST.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
-        return candidate
-    return fallback
-
-
 def _staff_action(view):
     """Staff-only admin POST: refusals become a message and a redirect back."""
 
@@ -120,7 +113,7 @@ def _staff_action(view):
             messages.error(request, str(exc))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-        return redirect(_back(request, reverse("mentions:queue")))
+        return redirect(safe_next(request, reverse("mentions:queue")))
 
     return require_POST(wrapper)
 
@@ -238,7 +231,7 @@ def status_action(request, pk: int):
         actor=request.user, mention=_mention(pk), status=request.POST.get("status", "")
     )
     messages.success(request, f"The mention is now “{mention.get_status_display().lower()}”.")
-    return redirect(_back(request, _detail(pk)))
+    return redirect(safe_next(request, _detail(pk)))
 
 
 @_staff_action
@@ -253,7 +246,7 @@ def assign_action(request, pk: int):
             raise ValidationError("That staff member does not exist.")
     services.mention_assign(actor=request.user, mention=_mention(pk), assignee=assignee)
     messages.success(request, f"Assigned to {assignee.name}." if assignee else "Nobody is assigned now.")
-    return redirect(_back(request, _detail(pk)))
+    return redirect(safe_next(request, _detail(pk)))
 
 
 @_staff_action
@@ -261,7 +254,7 @@ def widget_action(request, pk: int):
     shown = request.POST.get("shown") == "1"
     services.mention_set_shown(actor=request.user, mention=_mention(pk), shown=shown)
     messages.success(request, "Shown on product pages." if shown else "No longer shown on product pages.")
-    return redirect(_back(request, _detail(pk)))
+    return redirect(safe_next(request, _detail(pk)))
 
 
 @_staff_action
@@ -306,7 +299,7 @@ def bulk_dismiss_action(request):
         raise ValidationError("Tick the mentions to dismiss first.")
     done = services.mentions_dismiss(actor=request.user, ids=ids)
     messages.success(request, f"Dismissed {done} mention{'s' if done != 1 else ''}.")
-    return redirect(_back(request, reverse("mentions:queue")))
+    return redirect(safe_next(request, reverse("mentions:queue")))
 
 
 class QueueMenuItem(MenuItem):

@@ -63,8 +63,10 @@ class SearchFeed(Feed):
         outcome = selectors.site_search_cached(obj["query"], obj["filters"], autocorrect=False)
         hits = [hit for hit in outcome.hits if hit.type in ("topic", "faq")]
         topic_ids = [hit.obj.pk for hit in hits if hit.type == "topic"]
-        topics = Topic.objects.filter(pk__in=topic_ids, is_hidden=False).select_related(
-            "first_post", "author", "category"
+        topics = (
+            Topic.objects.visible()
+            .filter(pk__in=topic_ids)
+            .select_related("first_post", "author", "category")
         )
         by_id = {topic.pk: topic for topic in topics}
         items = []
@@ -120,7 +122,7 @@ class SearchFeed(Feed):
 
 
 class SearchAtomFeed(SearchFeed):
-    feed_type = Atom1Feed
+    feed_type = Atom1Feed  # type: ignore[assignment]  # the Django stubs type Feed.feed_type as RSS only
 
     def subtitle(self, obj) -> str:
         return self.description(obj)

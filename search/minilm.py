@@ -314,9 +314,11 @@ class MiniLMEncoder:
             np.exp(s, out=s)
             s /= s.sum(-1, keepdims=True)
             ctx = (s @ v).transpose(0, 2, 1, 3).reshape(B * L, E)
-            x = _layer_norm(ctx @ ly["wo"] + ly["bo"] + x, *ly["ln1"], self.eps)
+            ln1_w, ln1_b = ly["ln1"]
+            x = _layer_norm(ctx @ ly["wo"] + ly["bo"] + x, ln1_w, ln1_b, self.eps)
             h = _gelu(x @ ly["wi"] + ly["bi"])
-            x = _layer_norm(h @ ly["wo2"] + ly["bo2"] + x, *ly["ln2"], self.eps)
+            ln2_w, ln2_b = ly["ln2"]
+            x = _layer_norm(h @ ly["wo2"] + ly["bo2"] + x, ln2_w, ln2_b, self.eps)
         x = x.reshape(B, L, E)
         m = mask[:, :, None].astype(np.float32)
         pooled = (x * m).sum(1) / np.maximum(m.sum(1), 1e-9)

@@ -53,6 +53,3 @@ class TopicVector(models.Model):
 
     def __str__(self) -> str:
         return f"vector of topic {self.topic_id}"
-
-
-from search import receivers  # noqa: E402, F401 - connects cache invalidation to content changes

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 FAQ_ARTICLE_BOOST = 1.6
 OFFICIAL_ANSWER_BOOST = 1.4
@@ -55,6 +55,9 @@ class Rankable(Protocol):
     rank: int
     relevance: float
     final_score: float
+
+
+R = TypeVar("R", bound=Rankable)
 
 
 def boost_for(hit: Rankable) -> float:
@@ -81,9 +84,9 @@ def assign_relevance(hits: Sequence[Rankable]) -> None:
             hit.relevance = 1.0 / (1.0 + RANK_DECAY * hit.rank)
 
 
-def merge(sources: Iterable[Sequence[Rankable]]) -> list[Rankable]:
+def merge(sources: Iterable[Sequence[R]]) -> list[R]:
     """One list, best first: relevance times boost (see the module docstring)."""
-    ordered: list[Rankable] = []
+    ordered: list[R] = []
     for source in sources:
         ordered.extend(source)
     assign_relevance(ordered)
@@ -102,9 +105,7 @@ def title_overlap(query_stems: set[str], title_stems: set[str], idf: dict[str, f
     return shared / total if total else 0.0
 
 
-def rerank_similar(
-    hits: list[Rankable], query_stems: set[str], title_stems: list[set[str]]
-) -> list[Rankable]:
+def rerank_similar(hits: list[R], query_stems: set[str], title_stems: list[set[str]]) -> list[R]:
     """Similar questions: merged relevance plus ``TITLE_OVERLAP_WEIGHT`` times title overlap.
 
     A draft title is usually worded like the title of the thread that answers it, so the

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "search",
     "notifications",
     "mentions",
+    "demo",
     # wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

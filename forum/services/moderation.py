@@ -202,7 +202,7 @@ def _unhide_topic(*, topic: Topic, actor) -> bool:
         Category.objects.filter(pk=topic.category_id).update(topic_count=F("topic_count") + 1)
         TopicEvent.objects.create(topic=topic, actor=actor, kind=TopicEvent.Kind.UNHIDDEN)
         # The question hidden on its own would leave an empty topic: show it with the topic.
-        Post.objects.filter(pk=topic.first_post_id, is_hidden=True).update(
+        Post.objects.filter(pk=topic.first_post_id or 0, is_hidden=True).update(
             is_hidden=False, hidden_by=None, hidden_at=None, hidden_reason=""
         )
         _topic_visibility_changed(topic=topic, actor=actor, hidden=False)

@@ -34,6 +34,7 @@ from forum import events, markup, permissions
 from forum.models import Post, PostRevision, Topic, TopicEvent
 from forum.services import follows
 from forum.services import status as status_rules
+from forum.services.titles import validate_title
 
 MENTION_RE = re.compile(r"(?<![\w@./])@([A-Za-z0-9_.+-]{1,150})")
 MAX_MENTIONS = 20
@@ -178,8 +179,6 @@ def post_edit(*, actor, post: Post, source: str, title: str | None = None) -> Po
     is_question = topic.first_post_id == post.pk
     new_title = None
     if is_question and title is not None:
-        from forum.services.topics import validate_title
-
         new_title = validate_title(title)
         if new_title == topic.title:
             new_title = None

@@ -24,7 +24,9 @@ Every change is recorded as a ``TopicEvent`` (who, when, from, to) for the topic
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -37,28 +39,12 @@ from forum.models import Category, Post, Topic, TopicEvent
 from forum.services import follows
 from forum.services import status as status_rules
 from forum.services.posts import _send_after_commit, parse_mentions, record_event, validate_source
+from forum.services.titles import validate_title
 
-TITLE_MIN_LENGTH = 10
-TITLE_MAX_LENGTH = 200
 MAX_TAGS = 5
 MAX_TAG_LENGTH = 30
 TAG_RE = re.compile(r"^[\w][\w .+#-]*$", re.UNICODE)
 IDENTICAL_TOPIC_WINDOW = timedelta(minutes=10)
-
-
-def validate_title(title: str) -> str:
-    title = re.sub(r"\s+", " ", title or "").strip()
-    if len(title) < TITLE_MIN_LENGTH:
-        raise ValidationError(
-            {
-                "title": f"Make the title at least {TITLE_MIN_LENGTH} characters: say what you need in a sentence."
-            }
-        )
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationError(
-            {"title": f"Keep the title under {TITLE_MAX_LENGTH} characters (this is {len(title)})."}
-        )
-    return title
 
 
 def parse_tags(value: str | list[str] | None) -> list[str]:
@@ -124,11 +110,12 @@ def topic_create(
         permissions.check_ask(author)
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
-    for name, validate, value in (
+    validations: tuple[tuple[str, Callable[[Any], Any], Any], ...] = (
         ("title", validate_title, title),
         ("source", validate_source, source),
         ("tags", parse_tags, tags),
-    ):
+    )
+    for name, validate, value in validations:
         try:
             cleaned[name] = validate(value)
         except ValidationError as exc:
@@ -138,7 +125,7 @@ def topic_create(
         errors.setdefault("kind", []).append("Choose what kind of topic this is.")
     if category is None:
         errors.setdefault("category", []).append("Choose a category.")
-    if errors:
+    if errors or category is None:
         raise ValidationError(errors)
 
     rendered = markup.render_markdown(cleaned["source"])

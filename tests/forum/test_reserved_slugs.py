@@ -1,4 +1,4 @@
-"""One reserved-slug list, derived from the community's routes (forum/urls.py)."""
+"""One reserved-slug list, derived from the community's routes (forum/slugs.py)."""
 
 from django.core.exceptions import ValidationError
 from django.urls import resolve
@@ -6,7 +6,7 @@ from django.urls import resolve
 import pytest
 
 from forum.models import Category
-from forum.urls import reserved_category_slugs
+from forum.slugs import reserved_category_slugs
 
 
 def test_every_fixed_route_reserves_its_first_segment():

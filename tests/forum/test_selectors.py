@@ -3,7 +3,8 @@ from datetime import timedelta
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from forum import demo, selectors
+from demo import forum as demo
+from forum import selectors
 from forum.models import Post, PostRevision, Topic, TopicEvent
 from forum.services import posts as post_services
 from tests.factories import CategoryFactory, PostFactory, TopicFactory, UserFactory
@@ -122,7 +123,7 @@ def test_home_waiting_for_an_answer_leaves_out_settled_and_locked_topics(db):
 
 
 def test_demo_seed_is_idempotent_and_shows_every_feature(db):
-    from accounts import demo as accounts_demo
+    from demo import accounts as accounts_demo
 
     accounts_demo.seed(log=lambda *_: None)
     created = demo.seed(log=lambda *_: None)

@@ -350,8 +350,8 @@ def test_sources_admin_is_staff_only(client, moderator):
 
 
 def test_demo_seeds_sources_and_a_dozen_mentions(db):
-    from forum import demo as forum_demo  # noqa: F401 - categories come from the forum's seeder
-    from mentions import demo
+    from demo import forum as forum_demo  # noqa: F401 - categories come from the forum's seeder
+    from demo import mentions as demo
 
     demo.seed(log=lambda *a: None)
     demo.seed(log=lambda *a: None)  # again: nothing doubles

@@ -2,7 +2,7 @@
 
 import pytest
 
-from notifications import demo
+from demo import notifications as demo
 from notifications.models import Delivery, EventType, Notification
 from notifications.services import (
     notifications_mark_topic_read,
@@ -38,7 +38,7 @@ def test_preferences_set_refuses_unknown_values(customer):
 
 
 def test_demo_seed_without_forum_content_sets_bios_and_preferences(django_capture_on_commit_callbacks):
-    from accounts.demo import seed as seed_accounts
+    from demo.accounts import seed as seed_accounts
 
     users = seed_accounts(log=lambda *a: None)
     logged = []
@@ -54,7 +54,7 @@ def test_demo_seed_without_forum_content_sets_bios_and_preferences(django_captur
 
 
 def test_demo_seed_creates_sample_notifications_once(django_capture_on_commit_callbacks):
-    from accounts.demo import seed as seed_accounts
+    from demo.accounts import seed as seed_accounts
 
     users = seed_accounts(log=lambda *a: None)
     for _ in range(3):
@@ -69,7 +69,7 @@ def test_demo_seed_creates_sample_notifications_once(django_capture_on_commit_ca
 
 
 def test_demo_seed_leaves_real_notifications_alone(django_capture_on_commit_callbacks):
-    from accounts.demo import seed as seed_accounts
+    from demo.accounts import seed as seed_accounts
 
     users = seed_accounts(log=lambda *a: None)
     topic = TopicFactory(author=users["staff"])

@@ -330,40 +330,33 @@ def test_update_index_with_database_backend(settings, db):
     assert titles(Topic.objects.search("database")) == ["Database backend topic"]
 
 
-def test_highlight_marks_stemmed_matches_and_escapes(backend):
-    html = backend.highlight("<b>Installing</b> the printer drivers on Windows", "install driver")
-    assert "<mark>Installing</mark>" in html
-    assert "<mark>drivers</mark>" in html
-    assert "&lt;b&gt;" in html
-    assert backend.highlight("nothing relevant", "printer") == "nothing relevant"
+def test_no_backend_only_helpers_or_spelling_field(backend):
+    """Snippets and "did you mean" are the site's own (search/snippets.py, search/spelling.py),
+    so they work on every backend: the whoosh backend carries no twins of them."""
+    assert not hasattr(backend, "highlight") and not hasattr(backend, "suggest")
+    assert "doc_spell" not in backend.build_schema().names()
 
 
-def test_highlight_trims_long_text_around_the_match(backend):
-    text = "word " * 200 + "printer " + "word " * 200
-    html = backend.highlight(text, "printer", max_chars=100)
-    assert "<mark>printer</mark>" in html
-    assert html.startswith("…") and html.endswith("…")
-    assert len(html) < 160
+def test_patches_are_applied_on_the_checked_whoosh_release():
+    from whoosh.codec import whoosh3
+
+    from search.backends.whoosh import patches
+
+    assert patches.supported()
+    assert patches.apply() is True
+    assert whoosh3.W3PerDocReader._community_patched
 
 
-def test_suggest_corrects_misspelled_words(backend):
-    topic("Download all invoices as PDF", "Invoices are under billing.")
-    assert backend.suggest("invoces pdf") == "invoices pdf"
-    assert backend.suggest("invoices") is None
-    assert backend.suggest("") is None
-    assert backend.suggest("qqqqqqqq") is None
+def test_patches_step_aside_on_an_unchecked_whoosh_release(monkeypatch, caplog):
+    from whoosh.codec import whoosh3
 
+    from search.backends.whoosh import patches
 
-def test_suggest_vocabulary_leaves_out_long_body_texts(backend):
-    topic("Download all invoices as PDF", "Invoices are under billing.")
-    assert backend.suggest("invoces") == "invoices"  # a title word
-    assert backend.suggest("biling") is None  # only in the question's body
-
-
-def test_helpers_are_absent_on_the_database_backend(settings, db):
-    settings.WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-    assert getattr(get_search_backend(), "highlight", None) is None
-    assert getattr(get_search_backend(), "suggest", None) is None
+    monkeypatch.setattr(patches.whoosh, "__version__", (9, 9, 9))
+    monkeypatch.setattr(whoosh3.W3PerDocReader, "_community_patched", False)
+    assert patches.apply() is False
+    assert "not one of the releases" in caplog.text
+    assert patches.column_bytes(object()) is None  # the numpy scorer falls back to whoosh too
 
 
 def test_bad_query_input_does_not_crash(backend):
@@ -400,14 +393,14 @@ def test_fast_scorer_matches_whoosh_scores_order_and_counts(backend, monkeypatch
         )
     live = Topic.objects.filter(is_hidden=False)
     answered = []
-    real = whoosh.whoosh_fast.score_query
+    real = whoosh.scoring.score_query
     monkeypatch.setattr(
-        whoosh.whoosh_fast, "score_query", lambda *a: answered.append(real(*a) is not None) or real(*a)
+        whoosh.scoring, "score_query", lambda *a: answered.append(real(*a) is not None) or real(*a)
     )
     fast = _ranked(live, query, operator)
     fast_count = live.search(query, operator=operator).count()
     assert answered and all(answered)  # the numpy scorer answered
-    monkeypatch.setattr(whoosh.whoosh_fast, "np", None)  # whoosh's own matchers
+    monkeypatch.setattr(whoosh.scoring, "np", None)  # whoosh's own matchers
     assert fast == _ranked(live, query, operator)
     assert fast_count == live.search(query, operator=operator).count()
     assert all(pk != Topic.objects.get(is_hidden=True).pk for pk, _ in fast)
@@ -417,14 +410,14 @@ def test_fast_scorer_pages_like_whoosh(backend, monkeypatch):
     for n in range(9):
         topic(f"Sync question {n}", "sync " * (n + 1))
     fast = [obj.pk for obj in Topic.objects.search("sync")[3:6]]
-    monkeypatch.setattr(whoosh.whoosh_fast, "np", None)
+    monkeypatch.setattr(whoosh.scoring, "np", None)
     assert fast == [obj.pk for obj in Topic.objects.search("sync")[3:6]]
 
 
 def test_fast_scorer_leaves_phrases_and_fuzzy_words_to_whoosh(backend):
     from whoosh import query as wq
 
-    from search.backends import whoosh_fast
+    from search.backends.whoosh import scoring as whoosh_fast
 
     topic("Sync stops on folder")
     searcher_results = backend.with_searcher(
@@ -437,7 +430,7 @@ def test_fast_scorer_leaves_phrases_and_fuzzy_words_to_whoosh(backend):
 
 
 def test_fast_scorer_reuses_postings_within_a_byte_budget(backend, monkeypatch):
-    from search.backends import whoosh_fast
+    from search.backends.whoosh import scoring as whoosh_fast
 
     for n in range(6):
         topic(f"Sync stops on folder {n}", "sync folder " * (n + 1))
@@ -465,7 +458,7 @@ def test_fast_facet_counts_match_whoosh_column_counts(backend, monkeypatch):
     results = Topic.objects.filter(is_hidden=False).search("sync")
     fast = {name: dict(results.facet(name)) for name in ("kind", "status", "category_id")}
     assert fast["kind"] == {"question": 6, "idea": 4} and fast["status"] == {"open": 7, "solved": 3}
-    monkeypatch.setattr(whoosh.whoosh_fast, "np", None)
+    monkeypatch.setattr(whoosh.scoring, "np", None)
     results = Topic.objects.filter(is_hidden=False).search("sync")
     assert fast == {name: dict(results.facet(name)) for name in ("kind", "status", "category_id")}
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from allauth.account.models import EmailAddress
 
-from accounts.demo import DEMO_PASSWORD
+from demo.accounts import DEMO_PASSWORD
 from forum.models import Category, Post, Topic, TopicEvent
 from forum.services import posts as post_services
 from forum.services import topics as topic_services
@@ -311,6 +311,33 @@ TOPICS: list[dict] = [
 ]
 
 
+def demo_topics() -> QuerySet[Topic]:
+    """The demo's own topics: a demo title asked by its demo author. A real topic that happens
+    to share a title is not one, so reruns never touch it."""
+    q = Q(pk__in=[])
+    for spec in TOPICS:
+        q |= Q(title=spec["title"], author__username=spec["author"])
+    return Topic.objects.filter(q)
+
+
+def demo_replies(topics) -> QuerySet[Post]:
+    """The replies the demo itself wrote on its topics: each by its demo author with its demo
+    text (or the text a demo edit gave it). Replies real members add to a demo topic are not."""
+    specs = {spec["title"]: spec for spec in TOPICS}
+    q = Q(pk__in=[])
+    for topic in topics:
+        spec = specs.get(topic.title)
+        if spec is None:
+            continue
+        written = list(spec["replies"])
+        for target, _editor, text in spec.get("edits", []):
+            if target != "q":
+                written.append((spec["replies"][target][0], text))
+        for username, text in written:
+            q |= Q(topic=topic, author__username=username, source=text)
+    return Post.objects.filter(q)
+
+
 def _members(log) -> dict:
     User = get_user_model()
     members = {
@@ -375,7 +402,7 @@ def seed(log=print) -> list[Topic]:
     categories = _categories(log)
     staff = members["staff"]
     created: list[Topic] = []
-    by_title = {t.title: t for t in Topic.objects.filter(title__in=[spec["title"] for spec in TOPICS])}
+    by_title = {t.title: t for t in demo_topics()}
     # Originals before their duplicates.
     for spec in sorted(TOPICS, key=lambda s: bool(s.get("duplicate_of"))):
         if spec["title"] in by_title:

@@ -3,7 +3,7 @@ from django.test import override_settings
 
 import pytest
 
-from kb import demo
+from demo import kb as demo
 from kb.models import FaqArticlePage, FaqSectionPage
 from tests.kb.conftest import make_answered_topic
 
@@ -25,7 +25,7 @@ def test_seed_demo_builds_the_faq_once(client):
 
 @pytest.mark.django_db
 def test_demo_promotes_answered_topics_when_the_forum_demo_exists():
-    from accounts import demo as accounts_demo
+    from demo import accounts as accounts_demo
 
     accounts_demo.seed(log=lambda *_: None)
     topics = [make_answered_topic(title=f"Demo question {n}") for n in range(3)]

@@ -15,7 +15,7 @@ tree. Anything else (phrases, fuzzy words, numeric ranges, a ``Not``) is not han
 :func:`score_query` returns ``None`` and the caller searches with whoosh as before. Results are
 ordered by score, ties by document number, as whoosh orders them.
 
-numpy is optional: without it every search takes whoosh's own path.
+numpy is a requirement of the site; should it be missing, every search takes whoosh's own path.
 """
 
 from __future__ import annotations
@@ -28,10 +28,12 @@ from whoosh import query as wq
 from whoosh.codec import whoosh3
 from whoosh.reading import TermNotFound
 
+from search.backends.whoosh import patches
+
 try:
     import numpy as np
 except ImportError:  # pragma: no cover - numpy is in requirements.txt; whoosh's path still works
-    np = None
+    np = None  # type: ignore[assignment]
 
 logger = logging.getLogger("search.whoosh")
 
@@ -58,13 +60,12 @@ def _segment_lengths(reader, fieldname: str):
     cache = reader.__dict__.setdefault("_community_length_arrays", {})
     if fieldname in cache:
         return cache[fieldname]
-    perdoc = reader._perdoc
-    column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+    column = patches.length_column(reader._perdoc, fieldname)
     count = reader.doc_count_all()
+    raw = patches.column_bytes(column)
     if column is None:
         lengths = np.zeros(count, dtype=np.float64)
-    elif getattr(column, "_fixedlen", None) == 1:
-        raw = bytes(column._dbfile.get(column._basepos, column._count))
+    elif raw is not None:
         codes = np.frombuffer(raw, dtype=np.uint8)
         if len(codes) < count:
             codes = np.concatenate([codes, np.zeros(count - len(codes), dtype=np.uint8)])
@@ -84,13 +85,13 @@ def _postings(reader, fieldname: str, text: str):
     except TermNotFound:
         return None
     if not isinstance(matcher, whoosh3.W3LeafMatcher):
-        ids = []
-        weights = []
+        found_ids: list[int] = []
+        found_weights: list[float] = []
         while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
+            found_ids.append(matcher.id())
+            found_weights.append(matcher.weight())
             matcher.next()
-        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+        return np.asarray(found_ids, dtype=np.int64), np.asarray(found_weights, dtype=np.float64)
     id_parts = []
     weight_parts = []
     while matcher.is_active():

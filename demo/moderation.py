@@ -1,4 +1,4 @@
-"""Demo reactions and moderation, on top of the demo topics (``forum.demo``): votes and "me too"
+"""Demo reactions and moderation, on top of the demo topics (``demo.forum``): votes and "me too"
 from demo members, open flags in the moderation queue (one post at two flags, one below the
 threshold), a post hidden by a moderator, and a banned spammer. Everything goes through the
 services, so counters are true. Safe to run again: it adds only what is missing."""
@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from allauth.account.models import EmailAddress
 
-from accounts.demo import DEMO_PASSWORD
+from demo.accounts import DEMO_PASSWORD
 from forum import permissions
 from forum.models import Post, Topic
 from forum.services import moderation, reactions
@@ -61,11 +61,9 @@ def _flag(user, post: Post, reason: str, note: str = "") -> None:
 
 
 def seed(log=print) -> None:
-    from forum import demo
+    from demo import forum as demo
 
-    topics = list(
-        Topic.objects.filter(title__in=[spec["title"] for spec in demo.TOPICS]).order_by("created_at")
-    )
+    topics = list(demo.demo_topics().order_by("created_at"))
     if not topics:
         log("  no demo topics yet: skipping demo reactions and moderation")
         return
@@ -74,15 +72,10 @@ def seed(log=print) -> None:
         log("  demo members missing: skipping demo reactions and moderation")
         return
 
-    # Votes on replies and "me too" on topics, spread deterministically over the demo members.
+    # Votes on the demo's own replies and "me too" on its topics, spread deterministically over
+    # the demo members: never on a post a real member wrote, however often this runs.
     votes = 0
-    replies = (
-        Post.objects.visible()
-        .filter(topic__in=topics)
-        .exclude(pk__in=[t.first_post_id for t in topics])
-        .exclude(author__username=SPAMMER[0])
-        .exclude(source=OFF_TOPIC)  # this seeder's own posts come later; keep reruns identical
-    )
+    replies = demo.demo_replies(topics).visible()
     for index, reply in enumerate(replies.select_related("topic").order_by("pk")):
         for offset in range(1 + index % 3):
             voter = members[VOTERS[(index + offset) % len(VOTERS)]]

@@ -1,24 +1,27 @@
 """Fill a development site with demo accounts and content. Safe to run again: it creates only
-what is missing. Each part of the site contributes a ``demo.seed()`` listed in SEEDERS."""
+what is missing. Each part of the site has a module in the ``demo`` package with a ``seed()``,
+listed in SEEDERS. The demo logins are printed last (after the index rebuild with ``--index``,
+which ``make run`` uses), so they are the last thing before the server starts."""
 
 from importlib import import_module
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
-from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 # In order: later seeders may use what earlier ones made.
 SEEDERS = [
-    "accounts.demo",
-    "home.demo",
-    "forum.demo",
-    "forum.demo_moderation",
-    "kb.demo",
-    "notifications.demo",
-    "mentions.demo",
+    "demo.accounts",
+    "demo.home",
+    "demo.forum",
+    "demo.moderation",
+    "demo.kb",
+    "demo.notifications",
+    "demo.mentions",
 ]
 
 
@@ -31,8 +34,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Run even with DEBUG off. The demo accounts have a published password: never on a real site.",
         )
+        parser.add_argument(
+            "--index",
+            action="store_true",
+            help="Rebuild the search index (update_index) after seeding, before the logins are printed.",
+        )
 
-    def handle(self, *args, allow_production=False, **options):
+    def handle(self, *args, allow_production=False, index=False, **options):
         if not settings.DEBUG and not allow_production:
             raise CommandError(
                 "seed_demo creates accounts with a published password, so it runs only with DEBUG on "
@@ -50,6 +58,8 @@ class Command(BaseCommand):
         from forum import cache as page_cache
 
         page_cache.bump()  # rows laid down directly: every cached page is stale
+        if index:
+            call_command("update_index", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(self.style.SUCCESS("Demo ready. Sign in with any of these:"))
         for _username, email, _name, groups, superuser in DEMO_ACCOUNTS:
             role = "superuser" if superuser else (", ".join(groups) or "customer")
