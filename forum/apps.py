@@ -9,7 +9,10 @@ class ForumConfig(AppConfig):
         # What each write makes stale (forum/cache.py), connected to the events that say so.
         from forum import (
             cache,
+            events,
             receivers,  # noqa: F401  (connects the receivers)
         )
 
         cache.connect()
+        if cache.expire_for not in events.BEFORE_SEND:
+            events.BEFORE_SEND.append(cache.expire_for)

@@ -88,11 +88,16 @@ def _open_batch(using: str) -> _Batch | None:
     return None
 
 
+# Called at once with (signal, kwargs) for every event sent through ``send_after_commit``: the
+# page cache registers ``forum.cache.expire_for`` here (ForumConfig.ready), so this module does
+# not import the cache that imports it.
+BEFORE_SEND: list = []
+
+
 def send_after_commit(signal: Signal, *, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     """Send ``signal`` with ``kwargs`` once the current transaction commits (see the module)."""
-    from forum import cache
-
-    cache.expire_for(signal, kwargs)
+    for hook in BEFORE_SEND:
+        hook(signal, kwargs)
     connection = connections[using]
     if not connection.in_atomic_block:
         batch = _Batch()

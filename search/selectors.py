@@ -341,8 +341,7 @@ def _originals_for_duplicates(ranked: list[Hit]) -> list[Hit]:
     if not wanted:
         return ranked
     originals = {
-        topic.pk: topic
-        for topic in Topic.objects.filter(pk__in=wanted, is_hidden=False).only(*SIMILAR_TOPIC_FIELDS)
+        topic.pk: topic for topic in Topic.objects.visible().filter(pk__in=wanted).only(*SIMILAR_TOPIC_FIELDS)
     }
     seen: set[int] = set()
     out: list[Hit] = []
