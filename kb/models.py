@@ -61,17 +61,19 @@ TOP_ARTICLES_PER_SECTION = 4
 
 class AnonymousCachedPage:
     """A listing page served from the anonymous page cache (``forum.cache``): the same HTML
-    for every signed-out visitor, dropped the moment any page or community content changes.
+    for every signed-out visitor, dropped when a page is published or unpublished (the ``faq``
+    scope of ``forum.cache``); FAQ views and helpful votes do not drop it.
     Wagtail's privacy checks run before ``serve``, and a visitor with a session is never
     served from the cache, so password- or login-restricted pages are not shared."""
 
     def serve(self, request, *args, **kwargs):
-        from forum.cache import anonymous_page_cache
+        from forum import cache
 
         parent_serve = super().serve
         if getattr(request, "is_preview", False):
             return parent_serve(request, *args, **kwargs)
-        return anonymous_page_cache()(lambda req: parent_serve(req, *args, **kwargs))(request)
+        cached = cache.anonymous_page_cache(scopes=(cache.FAQ,), params={"page": cache.page_number})
+        return cached(lambda req: parent_serve(req, *args, **kwargs))(request)
 
 
 def _visible_children(page: Page, model) -> models.QuerySet:

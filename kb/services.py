@@ -212,9 +212,7 @@ def topic_promote_to_faq(*, actor, topic: Topic, section: FaqSectionPage) -> Pro
         topic.nominated_for_faq = False
         topic.save(update_fields=["faq_page", "nominated_for_faq"])
         TopicEvent.objects.create(topic=topic, actor=actor, kind=TopicEvent.Kind.PROMOTED)
-        transaction.on_commit(
-            lambda: events.topic_promoted.send(sender=Topic, topic=topic, actor=actor, page=article)
-        )
+        events.send_after_commit(events.topic_promoted, sender=Topic, topic=topic, actor=actor, page=article)
     return Promotion(article=article, created=True)
 
 
@@ -271,10 +269,13 @@ def article_published(*, article: FaqArticlePage, actor=None) -> None:
                 from_value=old_status,
                 to_value=new_status,
             )
-            transaction.on_commit(
-                lambda: events.status_changed.send(
-                    sender=Topic, topic=topic, actor=actor, old_status=old_status, new_status=new_status
-                )
+            events.send_after_commit(
+                events.status_changed,
+                sender=Topic,
+                topic=topic,
+                actor=actor,
+                old_status=old_status,
+                new_status=new_status,
             )
 
 

@@ -352,6 +352,9 @@ FORUM_POSTS_PER_PAGE = env_int("FORUM_POSTS_PER_PAGE", 30)
 FORUM_FLAGS_TO_HIDE = env_int("FORUM_FLAGS_TO_HIDE", 3)
 # The anonymous page cache and the shared fragments (forum/cache.py): 0 turns both off.
 FORUM_PAGE_CACHE_SECONDS = env_int("FORUM_PAGE_CACHE_SECONDS", 300)
+# Topic lists and category pages may lag this many seconds behind a change (each list is
+# re-rendered at most once per lag while members write); 0: at once. The writer sees at once.
+FORUM_LIST_CACHE_LAG = env_int("FORUM_LIST_CACHE_LAG", 5)
 # Topic views: once per visitor per window (seconds); buffered in the cache and written to the
 # database when this many are waiting (or by `manage.py flush_view_counts`).
 FORUM_VIEW_WINDOW = env_int("FORUM_VIEW_WINDOW", 3600)
