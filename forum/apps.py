@@ -7,6 +7,9 @@ class ForumConfig(AppConfig):
 
     def ready(self) -> None:
         # What each write makes stale (forum/cache.py), connected to the events that say so.
-        from forum import cache
+        from forum import (
+            cache,
+            receivers,  # noqa: F401  (connects the receivers)
+        )
 
         cache.connect()

@@ -15,16 +15,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from wagtail.search import index
-from wagtail.search.queryset import SearchableQuerySetMixin
 
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from forum.links import reverse_fast
-
-
-class SearchableQuerySet(SearchableQuerySetMixin, models.QuerySet):
-    pass
+from forum.querysets import PostQuerySet, SearchableQuerySet, TopicQuerySet
 
 
 class Category(index.Indexed, models.Model):
@@ -50,9 +46,6 @@ class Category(index.Indexed, models.Model):
         ordering = ["order", "name"]
         verbose_name_plural = "categories"
 
-    # Addresses under /community/ that a category slug would shadow or be confused with.
-    RESERVED_SLUGS = frozenset({"ask", "preview", "feed", "moderation", "members", "t", "topics", "p"})
-
     def __str__(self) -> str:
         return self.name
 
@@ -61,7 +54,11 @@ class Category(index.Indexed, models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.slug in self.RESERVED_SLUGS:
+        # The reserved slugs come from the routes (forum.urls), which import the views and so
+        # these models: read them when a category is validated, not at import time.
+        from forum.urls import reserved_category_slugs
+
+        if self.slug in reserved_category_slugs():
             raise ValidationError(
                 {
                     "slug": f"\u201c{self.slug}\u201d is part of the community's own addresses; choose another slug."
@@ -153,7 +150,7 @@ class Topic(index.Indexed, models.Model):
         max_length=64, blank=True, default="", help_text="Identity in an imported community."
     )
 
-    objects = SearchableQuerySet.as_manager()
+    objects = TopicQuerySet.as_manager()
     # Indexed through one road: the services' events queue one task per change
     # (search/indexing.py), never a write per save.
     search_auto_update = False
@@ -279,6 +276,8 @@ class Post(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=64, blank=True, default="")
+
+    objects = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from forum import cache as page_cache
 from forum import permissions
@@ -37,10 +37,7 @@ DEFAULT_SORT = "activity"
 
 def visible_topics(user) -> QuerySet[Topic]:
     """Topics ``user`` may see listed: hidden ones only for moderators and staff."""
-    topics = Topic.objects.all()
-    if not permissions.is_moderator(user):
-        topics = topics.filter(is_hidden=False)
-    return topics
+    return Topic.objects.visible(user)
 
 
 def unanswered_q() -> Q:
@@ -417,3 +414,46 @@ def moderation_queue() -> QuerySet[Post]:
 def open_flag_total() -> int:
     """How many posts wait in the moderation queue (for menu badges)."""
     return Post.objects.filter(flag_count__gt=0).count()
+
+
+# --- members -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberStats:
+    questions: int
+    replies: int
+    accepted: int
+    official: int
+
+
+def member_stats(*, member) -> MemberStats:
+    """Counts of ``member``'s public questions, replies, and replies that are accepted or
+    official answers, in two queries. Only public content counts, whoever is looking."""
+    topic_counts = Topic.objects.visible().filter(author=member).aggregate(questions=Count("pk"))
+    post_counts = (
+        Post.objects.visible(with_topic=True)
+        .filter(author=member)
+        .exclude(topic__first_post=F("pk"))
+        .aggregate(
+            replies=Count("pk"),
+            accepted=Count("pk", filter=Q(topic__accepted_answer=F("pk"))),
+            official=Count("pk", filter=Q(topic__official_answer=F("pk"))),
+        )
+    )
+    return MemberStats(
+        questions=topic_counts["questions"],
+        replies=post_counts["replies"],
+        accepted=post_counts["accepted"],
+        official=post_counts["official"],
+    )
+
+
+def member_posts(*, member) -> QuerySet[Post]:
+    """``member``'s public posts (questions and replies) in public topics, newest first."""
+    return (
+        Post.objects.visible(with_topic=True)
+        .filter(author=member)
+        .select_related("topic", "topic__category")
+        .order_by("-created_at", "-id")
+    )
