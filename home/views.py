@@ -5,6 +5,7 @@ from django.template import loader
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from forum import cache as page_cache
 from forum.cache import anonymous_page_cache
 from home import seo, sitemaps
 
@@ -21,8 +22,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
 # --- search engines -----------------------------------------------------------------------
 
 
+# Sitemaps list topics, categories and FAQ pages: stale when any of them changes.
+SITEMAP_SCOPES = (page_cache.LISTS, page_cache.FAQ, page_cache.SITE)
+SITEMAP_PARAMS = {"p": page_cache.page_number}
+
+
 @require_GET
-@anonymous_page_cache()
+@anonymous_page_cache(scopes=SITEMAP_SCOPES, params=SITEMAP_PARAMS)
 def sitemap(request: HttpRequest) -> HttpResponse:
     """``/sitemap.xml``: every section in one ``urlset`` while the addresses fit in
     ``SITEMAP_LIMIT``, else a sitemap index of ``/sitemap-<section>.xml?p=N``."""
@@ -34,7 +40,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@anonymous_page_cache()
+@anonymous_page_cache(scopes=SITEMAP_SCOPES, params=SITEMAP_PARAMS)
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     return sitemap_views.sitemap(request, sitemaps.sections(request), section=section)
 
