@@ -40,9 +40,21 @@ def visible_topics(user) -> QuerySet[Topic]:
     return Topic.objects.visible(user)
 
 
+#: Statuses of a topic still waiting for an answer; answered, solved, duplicate, closed and
+#: not-planned topics are settled.
+WAITING_STATUSES = ("open", "in_progress")
+
+
 def unanswered_q() -> Q:
-    """No staff reply yet and no accepted answer."""
-    return Q(has_staff_reply=False, accepted_answer__isnull=True)
+    """Waiting for an answer: no staff reply, no official or accepted answer, not locked, and
+    a status that is not settled (a solved, locked announcement is not waiting for anyone)."""
+    return Q(
+        has_staff_reply=False,
+        accepted_answer__isnull=True,
+        official_answer__isnull=True,
+        is_locked=False,
+        status__in=WAITING_STATUSES,
+    )
 
 
 @dataclass
@@ -203,7 +215,7 @@ def _attach(posts: list[Post], topic: Topic) -> None:
 class TopicPage:
     topic: Topic
     question: Post | None
-    answers: list[dict]  # [{"post": Post, "official": bool, "accepted": bool}]
+    answers: list[dict]  # [{"post": Post, "official": bool, "accepted": bool, "accepted_by": User | None}]
     page: Page
     posts: list[Post]
     events: list[TopicEvent]
@@ -267,6 +279,8 @@ def _topic_parts(topic: Topic) -> dict[str, Any]:
         if answer_ids
         else {}
     )
+    events = _topic_events(topic)
+    accepted_by = accepted_on_behalf_by(topic, events)
     return {
         "replies": list(replies.order_by("created_at", "id").values_list("pk", "is_hidden", "author_id")),
         "answers": [
@@ -274,11 +288,12 @@ def _topic_parts(topic: Topic) -> dict[str, Any]:
                 "post": answer_posts[pk],
                 "official": pk == topic.official_answer_id,
                 "accepted": pk == topic.accepted_answer_id,
+                "accepted_by": accepted_by if pk == topic.accepted_answer_id else None,
             }
             for pk in answer_ids
             if pk in answer_posts
         ],
-        "events": _topic_events(topic),
+        "events": events,
         "duplicates": list(Topic.objects.filter(duplicate_of=topic).order_by("created_at", "id")),
     }
 
@@ -302,6 +317,19 @@ def _assemble(
     )
 
 
+def accepted_on_behalf_by(topic: Topic, events: list[TopicEvent]):
+    """Who accepted the topic's accepted answer when it was not the asker (staff may accept
+    for the asker), else None: the actor of the latest "accepted" entry of the timeline."""
+    if not topic.accepted_answer_id:
+        return None
+    for event in reversed(events):
+        if event.kind == TopicEvent.Kind.ACCEPTED:
+            if event.actor_id and event.actor_id != topic.author_id:
+                return event.actor
+            return None
+    return None
+
+
 def _topic_events(topic: Topic) -> list[TopicEvent]:
     return list(
         TopicEvent.objects.filter(topic=topic)
@@ -322,11 +350,7 @@ def home_sections(user, *, limit: int = 6) -> dict[str, list]:
     topics = visible_topics(user).select_related("category")
     return {
         "recent_topics": list(topics.order_by("-last_activity_at", "-id")[:limit]),
-        "unanswered_topics": list(
-            topics.filter(unanswered_q())
-            .exclude(status__in=[Topic.Status.DUPLICATE, Topic.Status.CLOSED, Topic.Status.NOT_PLANNED])
-            .order_by("-created_at", "-id")[:limit]
-        ),
+        "unanswered_topics": list(topics.filter(unanswered_q()).order_by("-created_at", "-id")[:limit]),
         "categories": list(categories()),
     }
 

@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.ratelimit import throttle, user_or_client_key
 from core.http import safe_next
+from core.ratelimit import throttle, user_or_client_key
 from forum import cache as page_cache
 from forum import events, markup, permissions, selectors
 from forum.cache import anonymous_page_cache, count_topic_view
@@ -39,6 +39,7 @@ from forum.forms import (
     ReplyForm,
     StatusForm,
     TopicFilterForm,
+    canonical_filter_query,
 )
 from forum.models import Category, Post, Topic
 from forum.services import follows
@@ -113,6 +114,9 @@ TOPIC_PARAMS = {"page": page_cache.page_number}
 @anonymous_page_cache(scopes=(page_cache.LISTS,), params=LIST_PARAMS)
 def topic_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     _unwrap_user(request)
+    canonical = canonical_filter_query(request.GET)
+    if canonical is not None:
+        return HttpResponseRedirect(request.path + (f"?{canonical}" if canonical else ""))
     category = None
     if slug is not None:
         category = selectors.category_by_slug(slug)
@@ -312,6 +316,8 @@ def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "data": data,
         "question": data.question,
         "answers": data.answers,
+        # Shown in full above the replies: in the reply list they are an excerpt and a link.
+        "answer_ids": {answer["post"].pk for answer in data.answers},
         "page": data.page,
         "posts": data.posts,
         "events": data.events,

@@ -21,14 +21,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 # --- search engines -----------------------------------------------------------------------
 
-
-# Sitemaps list topics, categories and FAQ pages: stale when any of them changes.
-SITEMAP_SCOPES = (page_cache.LISTS, page_cache.FAQ, page_cache.SITE)
-SITEMAP_PARAMS = {"p": page_cache.page_number}
+# The sitemaps list topics (with their last activity), categories and FAQ pages.
+SITEMAP_CACHE = {"scopes": (page_cache.LISTS, page_cache.FAQ), "params": {"p": page_cache.page_number}}
 
 
 @require_GET
-@anonymous_page_cache(scopes=SITEMAP_SCOPES, params=SITEMAP_PARAMS)
+@anonymous_page_cache(**SITEMAP_CACHE)
 def sitemap(request: HttpRequest) -> HttpResponse:
     """``/sitemap.xml``: every section in one ``urlset`` while the addresses fit in
     ``SITEMAP_LIMIT``, else a sitemap index of ``/sitemap-<section>.xml?p=N``."""
@@ -40,7 +38,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@anonymous_page_cache(scopes=SITEMAP_SCOPES, params=SITEMAP_PARAMS)
+@anonymous_page_cache(**SITEMAP_CACHE)
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     return sitemap_views.sitemap(request, sitemaps.sections(request), section=section)
 

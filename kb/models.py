@@ -32,6 +32,7 @@ from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 
 from kb.panels import FeedbackPanel
+from kb.permissions import ReviewedPublishing
 
 # The answer's rich text features, spelled out so a promotion and the editor agree on what an
 # answer may contain ("code-block" is registered by kb.wagtail_hooks).
@@ -82,7 +83,7 @@ def _visible_children(page: Page, model) -> models.QuerySet:
     return model.objects.child_of(page).live().public()
 
 
-class FaqIndexPage(AnonymousCachedPage, Page):
+class FaqIndexPage(ReviewedPublishing, AnonymousCachedPage, Page):
     """The FAQ's front page at ``/faq/``: the most viewed articles and every section."""
 
     intro = RichTextField(features=INTRO_FEATURES, blank=True)
@@ -113,7 +114,7 @@ class FaqIndexPage(AnonymousCachedPage, Page):
         return context
 
 
-class FaqSectionPage(AnonymousCachedPage, Page):
+class FaqSectionPage(ReviewedPublishing, AnonymousCachedPage, Page):
     """A product or area of the FAQ, optionally tied to a community category (promotions from
     that category suggest this section)."""
 
@@ -154,7 +155,7 @@ class TaggedFaqArticle(TaggedItemBase):
     content_object = ParentalKey("kb.FaqArticlePage", on_delete=models.CASCADE, related_name="tagged_items")
 
 
-class FaqArticlePage(Page):
+class FaqArticlePage(ReviewedPublishing, Page):
     """One question (the page title) and its curated answer."""
 
     summary = models.CharField(

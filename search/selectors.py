@@ -277,6 +277,7 @@ SIMILAR_TOPIC_FIELDS = (
     "category_id",
     "official_answer_id",
     "accepted_answer_id",
+    "duplicate_of_id",
 )
 
 
@@ -330,7 +331,37 @@ def similar_hits(
     ranked = ranking.rerank_similar(hits, query_stems, title_stems)
     if semantic.enabled():
         ranked = _blend_semantic(raw_query, ranked, candidates)
-    return ranked[:limit]
+    return _originals_for_duplicates(ranked)[:limit]
+
+
+def _originals_for_duplicates(ranked: list[Hit]) -> list[Hit]:
+    """A duplicate is suggested as its original (in the duplicate's place, once); a duplicate
+    whose original is hidden or gone is dropped."""
+    wanted = {hit.obj.duplicate_of_id for hit in ranked if hit.type == "topic" and hit.obj.duplicate_of_id}
+    if not wanted:
+        return ranked
+    originals = {
+        topic.pk: topic
+        for topic in Topic.objects.filter(pk__in=wanted, is_hidden=False).only(*SIMILAR_TOPIC_FIELDS)
+    }
+    seen: set[int] = set()
+    out: list[Hit] = []
+    for hit in ranked:
+        topic = hit.obj if hit.type == "topic" else None
+        if topic is not None and topic.duplicate_of_id:
+            original = originals.get(topic.duplicate_of_id)
+            if original is None:
+                continue
+            replacement = topic_hit(original, hit.rank)
+            replacement.final_score = hit.final_score
+            hit = replacement
+            topic = original
+        if topic is not None:
+            if topic.pk in seen:
+                continue
+            seen.add(topic.pk)
+        out.append(hit)
+    return out
 
 
 def _blend_semantic(raw_query: str, ranked: list[Hit], candidates: int) -> list[Hit]:

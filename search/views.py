@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from config.ratelimit import throttle
+from core.ratelimit import throttle
 from forum import cache as page_cache
 from forum.cache import anonymous_page_cache
 from forum.models import Category, Topic

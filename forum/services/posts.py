@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from config import ratelimit
+from core import ratelimit
 from forum import events, markup, permissions
 from forum.models import Post, PostRevision, Topic, TopicEvent
 from forum.services import follows

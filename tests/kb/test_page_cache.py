@@ -54,7 +54,9 @@ def test_faq_views_and_helpful_votes_expire_nothing(client, faq_index, answered_
     assert article.view_count == 1
     voter = UserFactory(username="voter")
     services.article_vote_helpful(
-        article=article, visitor=services.Visitor(user=voter, session_key="", address="10.0.0.1"), helpful=True
+        article=article,
+        visitor=services.Visitor(user=voter, session_key="", address="10.0.0.1"),
+        helpful=True,
     )
     for url in ("/faq/", billing.url, topic_url, "/community/"):
         assert client.get(url)[page_cache.HEADER] == "hit"
