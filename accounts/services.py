@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
 from PIL import Image, ImageOps
 
@@ -108,6 +108,16 @@ def account_delete(*, user, actor) -> None:
         )
         open_flags = Flag.objects.filter(reporter=user, state=Flag.State.OPEN)
         Post.objects.filter(flags__in=open_flags, flag_count__gt=0).update(flag_count=F("flag_count") - 1)
+        flags_per_topic = (
+            open_flags.filter(post__topic=OuterRef("pk"))
+            .values("post__topic")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        Topic.objects.filter(pk__in=open_flags.values("post__topic")).update(
+            flag_count=Greatest(F("flag_count") - Coalesce(Subquery(flags_per_topic), 0), 0)
+        )
+        # A post the flags hid stays hidden and in the moderation queue (forum.selectors).
         Vote.objects.filter(user=user).delete()
         MeToo.objects.filter(user=user).delete()
         Follow.objects.filter(user=user).delete()

@@ -21,6 +21,7 @@ Rules in brief:
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
@@ -206,6 +207,42 @@ def check_flag(user, post: Post) -> None:
     check_view_post(user, post)
     if post.author_id == user.pk:
         raise PermissionDenied("You cannot flag your own post.")
+
+
+def is_trusted_flagger(user) -> bool:
+    """True when ``user``'s flags count toward hiding a post automatically.
+
+    Moderators and staff always; members once their account is
+    ``settings.FORUM_FLAG_TRUST_ACCOUNT_DAYS`` old, or once ``settings.FORUM_FLAG_TRUST_POSTS``
+    of their posts have stayed up (visible, posted at least a day ago). A fresh account's flag
+    still reaches the moderation queue; it just cannot hide anything on its own.
+    """
+    from django.conf import settings
+    from django.utils import timezone
+
+    if not is_signed_in(user):
+        return False
+    if is_moderator(user):
+        return True
+    now = timezone.now()
+    if user.date_joined <= now - timedelta(days=settings.FORUM_FLAG_TRUST_ACCOUNT_DAYS):
+        return True
+    needed = settings.FORUM_FLAG_TRUST_POSTS
+    if needed <= 0:
+        return False
+    from forum.models import Post
+
+    stayed_up = Post.objects.filter(author=user, is_hidden=False, created_at__lte=now - timedelta(days=1))
+    return stayed_up[:needed].count() >= needed
+
+
+def is_protected_from_auto_hide(post: Post) -> bool:
+    """Flags never hide staff's or moderators' posts, official replies or a topic's official
+    answer automatically; a moderator decides on those from the queue."""
+    if post.is_official or post.topic.official_answer_id == post.pk:
+        return True
+    author = post.author
+    return author is not None and (is_staff(author) or is_moderator(author))
 
 
 def check_moderate(user) -> None:

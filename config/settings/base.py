@@ -350,6 +350,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 FORUM_TOPICS_PER_PAGE = env_int("FORUM_TOPICS_PER_PAGE", 25)
 FORUM_POSTS_PER_PAGE = env_int("FORUM_POSTS_PER_PAGE", 30)
 FORUM_FLAGS_TO_HIDE = env_int("FORUM_FLAGS_TO_HIDE", 3)
+# Only established members' flags count toward hiding a post automatically: an account this
+# many days old, or one with this many posts that have stayed visible for a day. Flags from
+# newer accounts still reach the moderation queue.
+FORUM_FLAG_TRUST_ACCOUNT_DAYS = env_int("FORUM_FLAG_TRUST_ACCOUNT_DAYS", 7)
+FORUM_FLAG_TRUST_POSTS = env_int("FORUM_FLAG_TRUST_POSTS", 3)
+# Flags one member may raise per window (moderators and staff are not limited).
+FORUM_FLAG_RATE_LIMIT = env("FORUM_FLAG_RATE_LIMIT", "10/h")
 # The anonymous page cache and the shared fragments (forum/cache.py): 0 turns both off.
 FORUM_PAGE_CACHE_SECONDS = env_int("FORUM_PAGE_CACHE_SECONDS", 300)
 # Topic views: once per visitor per window (seconds); buffered in the cache and written to the
