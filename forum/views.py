@@ -250,8 +250,12 @@ def _get_visible_topic(request: HttpRequest, pk: int, *, cached: bool = False) -
 
 
 @require_GET
+@denied_to_login
 def topic_short(request: HttpRequest, pk: int) -> HttpResponse:
-    topic = get_object_or_404(Topic.objects.only("pk", "slug"), pk=pk)
+    """The short address redirects to the full one (with the slug, which is made from the
+    title): only for people who may see the topic, exactly like the topic page."""
+    topic = get_object_or_404(Topic.objects.only("pk", "slug", "is_hidden", "author_id"), pk=pk)
+    permissions.check_view_topic(request.user, topic)
     url = topic.get_absolute_url()
     if request.GET:
         url += "?" + request.GET.urlencode()

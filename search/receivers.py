@@ -12,6 +12,7 @@ from wagtail.signals import page_published, page_unpublished
 
 from django_tasks.signals import task_finished
 
+from forum.events import topic_visibility_changed
 from forum.models import Category, Topic
 
 
@@ -50,3 +51,11 @@ def topic_vector_outdated(sender, instance, created, update_fields=None, **kwarg
 
     pk = instance.pk
     transaction.on_commit(lambda: embed_topics.enqueue([pk]))
+
+
+@receiver(topic_visibility_changed, dispatch_uid="search_topic_visibility_vocabulary")
+def topic_visibility_vocabulary(sender, **kwargs) -> None:
+    """A hidden topic's title and tags must not come back as "Did you mean" suggestions."""
+    from search import spelling
+
+    spelling.forget_vocabulary()

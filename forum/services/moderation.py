@@ -38,7 +38,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from forum import permissions
+from forum import events, permissions
 from forum.models import Category, Flag, Post, Topic, TopicEvent
 from forum.services.posts import RateLimitExceeded, _parse_rate
 
@@ -54,6 +54,13 @@ def _reindex_topic(topic_id: int) -> None:
     from modelsearch.tasks import insert_or_update_object_task
 
     transaction.on_commit(lambda: insert_or_update_object_task.enqueue("forum", "topic", str(topic_id)))
+
+
+def _send_visibility(topic: Topic, actor, *, hidden: bool) -> None:
+    """After commit, tell listeners (search's "did you mean" words) a topic was hidden or shown."""
+    transaction.on_commit(
+        lambda: events.topic_visibility_changed.send(sender=Topic, topic=topic, actor=actor, hidden=hidden)
+    )
 
 
 def _clean_text(value: str | None, *, field: str, limit: int, required: bool, label: str) -> str:
@@ -228,6 +235,7 @@ def _hide_topic(*, topic: Topic, actor, reason: str) -> bool:
         )
         TopicEvent.objects.create(topic=topic, actor=actor, kind=TopicEvent.Kind.HIDDEN, to_value=reason[:64])
         _reindex_topic(topic.pk)
+        _send_visibility(topic, actor, hidden=True)
     return bool(changed)
 
 
@@ -241,6 +249,7 @@ def _unhide_topic(*, topic: Topic, actor) -> bool:
             is_hidden=False, hidden_by=None, hidden_at=None, hidden_reason=""
         )
         _reindex_topic(topic.pk)
+        _send_visibility(topic, actor, hidden=False)
     return bool(changed)
 
 
