@@ -442,3 +442,23 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} flag on post {self.post_id}"
+
+
+class FormSubmission(models.Model):
+    """One use of a form's one-time token (``form_token`` on the ask and reply forms) by one
+    member, with what it created. The unique constraint makes a double submit, however
+    parallel, create one topic or reply (``forum.services.submissions.submit_once``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    # SET_NULL: a form sent again after its topic was deleted is refused, not made anew.
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "token"], name="form_submission_once")]
+        indexes = [models.Index(fields=["created_at"], name="form_submission_created")]
+
+    def __str__(self) -> str:
+        return f"Form submission {self.token} by {self.user_id}"
