@@ -276,6 +276,8 @@ def check_nominate_for_faq(user, topic: Topic) -> None:
 def check_promote(user, topic: Topic) -> None:
     if not (is_editor(user) or is_staff(user)):
         raise PermissionDenied("Only editors and staff can promote topics into the FAQ.")
+    if topic.is_hidden:
+        raise PermissionDenied("This topic is hidden by a moderator: it cannot be promoted into the FAQ.")
     if not topic.has_answer:
         raise PermissionDenied("Only topics with an official or accepted answer can be promoted.")
 
