@@ -305,12 +305,24 @@ class PostRevision(models.Model):
     source_before = models.TextField()
     title_before = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Redaction (``forum.services.posts.post_revision_redact``): the text above becomes a note;
+    # the original is kept here, shown to staff only.
+    redacted_at = models.DateTimeField(null=True, blank=True)
+    redacted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    original_source = models.TextField(blank=True)
+    original_title = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"Revision of post {self.post_id}"
+
+    @property
+    def is_redacted(self) -> bool:
+        return self.redacted_at is not None
 
 
 class TopicEvent(models.Model):

@@ -121,7 +121,25 @@ def check_edit_post(user, post: Post) -> None:
 
 
 def check_view_revisions(user, post: Post) -> None:
+    """Anyone who sees a post sees its edit history; for a hidden post (or one in a hidden
+    topic) only staff and the author do: earlier versions are often why it was hidden."""
     check_view_post(user, post)
+    if (post.is_hidden or post.topic.is_hidden) and not (
+        is_staff(user) or (is_signed_in(user) and post.author_id == user.pk)
+    ):
+        raise PermissionDenied("The edit history of hidden content is kept for staff and its author.")
+
+
+def check_redact_revision(user, post: Post) -> None:
+    """Staff replace an earlier version's text with a note (a secret posted by mistake, say)."""
+    if not is_staff(user):
+        raise PermissionDenied("Only staff can redact the edit history.")
+
+
+def check_view_redacted_original(user) -> None:
+    """What a redaction removed stays readable to staff alone."""
+    if not is_staff(user):
+        raise PermissionDenied("Only staff can see redacted text.")
 
 
 # --- answers and statuses -------------------------------------------------------------

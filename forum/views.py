@@ -16,7 +16,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -473,8 +480,30 @@ def post_revisions(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "forum/post_revisions.html",
-        {"post": post, "topic": post.topic, "versions": versions},
+        {
+            "post": post,
+            "topic": post.topic,
+            "versions": versions,
+            "can_redact": permissions.allowed(permissions.check_redact_revision, request.user, post),
+        },
     )
+
+
+@require_POST
+@denied_to_login
+def post_revision_redact(request: HttpRequest, pk: int, revision_id: int) -> HttpResponse:
+    """Staff: replace one earlier version's text with a note (``post_revision_redact``)."""
+    post = _get_post(request, pk)
+    permissions.check_redact_revision(request.user, post)
+    revision = get_object_or_404(post.revisions, pk=revision_id)
+    try:
+        post_services.post_revision_redact(
+            actor=request.user, revision=revision, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    messages.success(request, "That version is redacted. Staff can still read the original.")
+    return redirect("forum:post_revisions", pk=post.pk)
 
 
 def _diff(before: str, after: str) -> list[tuple[str, str]]:
