@@ -550,14 +550,16 @@ def _topic_action(handler):
     @functools.wraps(handler)
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         topic = _get_visible_topic(request, pk)
+        back = _safe_back(request, fallback=topic.get_absolute_url())
         try:
             message = handler(request, topic)
         except ValidationError as exc:
-            messages.error(request, _error_message(exc))
-        else:
-            if message:
-                messages.success(request, message)
-        return redirect(_safe_back(request, fallback=topic.get_absolute_url()))
+            # Bad input is a 400 with the reason, not a redirect that looks like success.
+            context = {"topic": topic, "message": _error_message(exc), "back": back}
+            return render(request, "forum/action_refused.html", context, status=400)
+        if message:
+            messages.success(request, message)
+        return redirect(back)
 
     return view
 

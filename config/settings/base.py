@@ -325,13 +325,34 @@ WAGTAIL_USER_CUSTOM_FIELDS = ["display_name"]
 # The site's own JavaScript lives in static files: no inline script, no eval. The Wagtail
 # admin ships inline scripts of its own, so it is left out of the policy.
 
+
+def image_origins(values: list[str]) -> list[str]:
+    """``EMBEDDED_IMAGE_HOSTS`` entries as CSP sources: each must be one https origin (a
+    scheme alone, a wildcard or a path would open img-src to the whole web again)."""
+    import re
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    origin = re.compile(r"https://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d{1,5})?", re.IGNORECASE)
+    bad = [value for value in values if not origin.fullmatch(value)]
+    if bad:
+        raise ImproperlyConfigured(
+            f"EMBEDDED_IMAGE_HOSTS takes https origins such as https://images.example.com, not {bad}"
+        )
+    return values
+
+
+EMBEDDED_IMAGE_HOSTS = image_origins(env_list("EMBEDDED_IMAGE_HOSTS"))
 CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", "https:"],
+        # Images only from the site itself (uploads, avatars) and data: URLs, so an image in a
+        # post cannot track who reads it; EMBEDDED_IMAGE_HOSTS names other origins allowed
+        # (e.g. "https://images.example.com", a media bucket or a CDN).
+        "img-src": ["'self'", "data:", *EMBEDDED_IMAGE_HOSTS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
