@@ -33,15 +33,24 @@ AVATAR_SIZE = 256
 AVATAR_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 
 
-def check_edit_profile(user, target) -> None:
+def _check_own_account(user, target) -> None:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         raise PermissionDenied("Sign in to edit your profile.")
     if user.pk != target.pk:
         raise PermissionDenied("You can only edit your own profile.")
 
 
+def check_edit_profile(user, target) -> None:
+    """Members edit their own name, bio and picture; a banned member cannot (they are shown
+    beside posts and on the profile, so a ban would not stop a spammer's advertising)."""
+    _check_own_account(user, target)
+    if user.is_banned:
+        raise PermissionDenied("Your account is suspended: your profile cannot be changed.")
+
+
 def check_delete_account(user, target) -> None:
-    check_edit_profile(user, target)
+    """Anyone may delete their own account, banned or not; superusers not here."""
+    _check_own_account(user, target)
     if target.is_superuser:
         raise PermissionDenied("Administrator accounts cannot be deleted here; ask another administrator.")
 
