@@ -1,5 +1,7 @@
-"""RSS feeds of recent topics: the whole community (``/community/feed/``) and one category
-(``/community/<slug>/feed/``). Hidden topics never appear (anonymous visibility)."""
+"""RSS feeds of recent topics: the whole community (``/community/feed/``), one category
+(``/community/<slug>/feed/``) and one tag (``/community/tags/<tag>/feed/``). Hidden topics
+never appear (anonymous visibility). Links are absolute on the site's address: Django's
+syndication joins them to the request's scheme and the ``django.contrib.sites`` domain."""
 
 from __future__ import annotations
 
@@ -13,14 +15,14 @@ from django.utils.feedgenerator import Rss201rev2Feed
 from forum import selectors
 from forum.models import Category, Topic
 
-FEED_LENGTH = 30
 
-
-def _recent_topics(category: Category | None = None):
+def _recent_topics(category: Category | None = None, tag: str = ""):
     topics = selectors.visible_topics(AnonymousUser()).select_related("first_post", "author", "category")
     if category is not None:
         topics = topics.filter(category=category)
-    return topics.order_by("-created_at", "-id")[:FEED_LENGTH]
+    if tag:
+        topics = topics.filter(tags__slug=tag)
+    return topics.order_by("-created_at", "-id")[: settings.FEED_LENGTH]
 
 
 class LatestTopicsFeed(Feed):
@@ -43,7 +45,7 @@ class LatestTopicsFeed(Feed):
 
     def item_description(self, item: Topic) -> str:
         # Plain text only: feed readers render HTML with their own (weaker) rules.
-        text = item.first_post.text if item.first_post else ""
+        text = item.first_post.text if item.first_post and not item.first_post.is_hidden else ""
         return text[:500] + ("…" if len(text) > 500 else "")
 
     def item_link(self, item: Topic) -> str:
@@ -77,3 +79,25 @@ class CategoryTopicsFeed(LatestTopicsFeed):
 
     def items(self, obj: Category):
         return _recent_topics(category=obj)
+
+
+class TagTopicsFeed(LatestTopicsFeed):
+    def get_object(self, request, tag: str):
+        from taggit.models import Tag
+
+        found = Tag.objects.filter(slug=tag).first()
+        if found is None:
+            raise Http404("No such tag.")
+        return found
+
+    def title(self, obj) -> str:
+        return f"{settings.SITE_NAME}: new topics tagged \u201c{obj.name}\u201d"
+
+    def link(self, obj) -> str:
+        return f"{reverse('forum:index')}?tag={obj.slug}"
+
+    def description(self, obj) -> str:
+        return f"The newest topics tagged \u201c{obj.name}\u201d."
+
+    def items(self, obj):
+        return _recent_topics(tag=obj.slug)

@@ -20,7 +20,7 @@ from wagtail.admin.views.reports import ReportView
 
 import django_filters
 
-from accounts import roles
+from accounts import permissions as account_permissions
 from config.spreadsheets import FormulaSafeExportMixin
 from search.models import SearchLogEntry
 
@@ -30,7 +30,7 @@ DEFAULT_PERIOD_DAYS = 30
 
 def can_view_search_reports(user) -> bool:
     """Editors and Staff (and superusers) see the search reports; nobody else."""
-    return roles.is_editor(user) or roles.is_staff_member(user)
+    return account_permissions.can_view_staff_reports(user)
 
 
 class SearchLogFilterSet(WagtailFilterSet):

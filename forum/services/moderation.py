@@ -29,18 +29,15 @@ Rules:
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config import ratelimit
 from forum import events, permissions
 from forum.models import Category, Flag, Post, Topic, TopicEvent
-from forum.services.posts import RateLimitExceeded, _parse_rate
 
 FLAG_NOTE_MAX = 500
 HIDE_REASON_MAX = 200
@@ -76,24 +73,18 @@ def _clean_text(value: str | None, *, field: str, limit: int, required: bool, la
 
 
 def flag_rate_check(*, user) -> None:
-    """Count one flag by ``user``; raise ``RateLimitExceeded`` over the limit (fixed window)."""
+    """Count one flag by ``user``; raise ``RateLimitExceeded`` over
+    ``settings.FORUM_FLAG_RATE_LIMIT`` (moderators and staff are not limited)."""
     if permissions.is_moderator(user):
         return
-    limit, period = _parse_rate(settings.FORUM_FLAG_RATE_LIMIT)
-    if not limit:
-        return
-    key = f"forum:flag-rate:{user.pk}:{int(time.time() // period)}"
-    cache.add(key, 0, timeout=period + 5)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period + 5)
-        used = 1
-    if used > limit:
-        raise RateLimitExceeded(
-            "You have flagged a lot of posts in a short time. Moderators are looking at them; "
-            "please try again later."
-        )
+    ratelimit.hit(
+        scope="flag",
+        who=f"user:{user.pk}",
+        rate=settings.FORUM_FLAG_RATE_LIMIT,
+        message="You have flagged a lot of posts in a short time. Moderators are looking at them; "
+        "please try again later.",
+        add_wait=False,
+    )
 
 
 def _trusted_open_flags(post: Post) -> int:

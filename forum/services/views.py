@@ -40,6 +40,7 @@ from django.utils.crypto import salted_hmac
 
 from django_tasks import task
 
+from config.clientip import client_ip
 from forum.models import Topic
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def visitor_key(request: HttpRequest) -> str:
     if user is not None and user.is_authenticated:
         raw = f"u:{user.pk}"
     else:
-        raw = f"a:{address_group(request.META.get('REMOTE_ADDR', ''))}"
+        raw = f"a:{address_group(client_ip(request))}"
     return salted_hmac("forum.views.visitor", raw).hexdigest()[:32]
 
 

@@ -424,7 +424,9 @@ def test_topic_page_query_count_does_not_depend_on_replies(
     topic_services.topic_lock(actor=staff, topic=topic)
     if signed_in != "anonymous":
         client.force_login(staff if signed_in == "staff" else customer)
-    with django_assert_max_num_queries(8 if signed_in == "anonymous" else 20):
+    # The first page of a process also reads the Sites record (the canonical link's domain),
+    # which Django then keeps in memory.
+    with django_assert_max_num_queries(9 if signed_in == "anonymous" else 21):
         response = client.get(topic.get_absolute_url())
     assert response.status_code == 200
     with django_assert_max_num_queries(8 if signed_in == "anonymous" else 20):
