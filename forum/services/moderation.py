@@ -35,7 +35,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from config import ratelimit
+from core import ratelimit
 from forum import events, permissions
 from forum.models import Category, Flag, Post, Topic, TopicEvent
 
@@ -46,17 +46,22 @@ AUTO_HIDE_REASON = "Hidden automatically after several flags, pending review."
 UPHELD_REASON = "Flags upheld by a moderator."
 
 
-def _reindex_topic(topic_id: int) -> None:
-    """Search holds ``is_hidden`` and the answers' text: refresh the topic after commit."""
-    from modelsearch.tasks import insert_or_update_object_task
+def _post_visibility_changed(*, post: Post, topic: Topic, actor, hidden: bool) -> None:
+    events.send_after_commit(
+        events.post_visibility_changed, sender=Post, post=post, topic=topic, actor=actor, hidden=hidden
+    )
 
-    transaction.on_commit(lambda: insert_or_update_object_task.enqueue("forum", "topic", str(topic_id)))
+
+def _topic_visibility_changed(*, topic: Topic, actor, hidden: bool) -> None:
+    events.send_after_commit(
+        events.topic_visibility_changed, sender=Topic, topic=topic, actor=actor, hidden=hidden
+    )
 
 
-def _send_visibility(topic: Topic, actor, *, hidden: bool) -> None:
-    """After commit, tell listeners (search's "did you mean" words) a topic was hidden or shown."""
-    transaction.on_commit(
-        lambda: events.topic_visibility_changed.send(sender=Topic, topic=topic, actor=actor, hidden=hidden)
+def _flags_changed(post_id: int, topic_id: int) -> None:
+    """The open-flag counts moderators see on the topic page moved."""
+    events.send_after_commit(
+        events.flags_changed, sender=Post, post=Post(pk=post_id, topic_id=topic_id), topic=Topic(pk=topic_id)
     )
 
 
@@ -124,6 +129,7 @@ def post_flag(*, user, post: Post, reason: str, note: str = "") -> Flag:
             raise ValidationError("You have already flagged this post; moderators will look at it.") from None
         Post.objects.filter(pk=post.pk).update(flag_count=F("flag_count") + 1)
         Topic.objects.filter(pk=post.topic_id).update(flag_count=F("flag_count") + 1)
+        _flags_changed(post.pk, post.topic_id)
         if (
             settings.FORUM_FLAGS_TO_HIDE > 0
             and not permissions.is_protected_from_auto_hide(post)
@@ -153,6 +159,7 @@ def post_resolve_flags(*, user, post: Post, uphold: bool) -> int:
             Topic.objects.filter(pk=post.topic_id, flag_count__gte=closed).update(
                 flag_count=F("flag_count") - closed
             )
+            _flags_changed(post.pk, post.topic_id)
         post.refresh_from_db()
         if uphold:
             if not post.is_hidden:
@@ -180,6 +187,7 @@ def flag_resolve(*, user, flag: Flag, uphold: bool) -> None:
             Topic.objects.filter(pk=flag.post.topic_id, flag_count__gt=0).update(
                 flag_count=F("flag_count") - 1
             )
+            _flags_changed(flag.post_id, flag.post.topic_id)
     flag.refresh_from_db()
 
 
@@ -195,13 +203,15 @@ def _hide_post(*, post: Post, actor, reason: str) -> bool:
     changed = Post.objects.filter(pk=post.pk, is_hidden=False).update(
         is_hidden=True, hidden_by=actor, hidden_at=timezone.now(), hidden_reason=reason[:HIDE_REASON_MAX]
     )
-    topic = Topic.objects.only("id", "first_post_id", "category_id", "is_hidden").get(pk=post.topic_id)
+    topic = Topic.objects.only("id", "first_post_id", "category_id", "is_hidden", "duplicate_of_id").get(
+        pk=post.topic_id
+    )
     if topic.first_post_id == post.pk:
         _hide_topic(topic=topic, actor=actor, reason=reason)
     elif changed:
         # The guard keeps a counter that was already off (imported data) from going negative.
         Topic.objects.filter(pk=topic.pk, reply_count__gt=0).update(reply_count=F("reply_count") - 1)
-        _reindex_topic(topic.pk)
+        _post_visibility_changed(post=post, topic=topic, actor=actor, hidden=True)
     return bool(changed)
 
 
@@ -209,12 +219,14 @@ def _unhide_post(*, post: Post, actor) -> bool:
     changed = Post.objects.filter(pk=post.pk, is_hidden=True).update(
         is_hidden=False, hidden_by=None, hidden_at=None, hidden_reason=""
     )
-    topic = Topic.objects.only("id", "first_post_id", "category_id", "is_hidden").get(pk=post.topic_id)
+    topic = Topic.objects.only("id", "first_post_id", "category_id", "is_hidden", "duplicate_of_id").get(
+        pk=post.topic_id
+    )
     if topic.first_post_id == post.pk:
         _unhide_topic(topic=topic, actor=actor)
     elif changed:
         Topic.objects.filter(pk=topic.pk).update(reply_count=F("reply_count") + 1)
-        _reindex_topic(topic.pk)
+        _post_visibility_changed(post=post, topic=topic, actor=actor, hidden=False)
     return bool(changed)
 
 
@@ -225,8 +237,7 @@ def _hide_topic(*, topic: Topic, actor, reason: str) -> bool:
             topic_count=F("topic_count") - 1
         )
         TopicEvent.objects.create(topic=topic, actor=actor, kind=TopicEvent.Kind.HIDDEN, to_value=reason[:64])
-        _reindex_topic(topic.pk)
-        _send_visibility(topic, actor, hidden=True)
+        _topic_visibility_changed(topic=topic, actor=actor, hidden=True)
     return bool(changed)
 
 
@@ -239,8 +250,7 @@ def _unhide_topic(*, topic: Topic, actor) -> bool:
         Post.objects.filter(pk=topic.first_post_id, is_hidden=True).update(
             is_hidden=False, hidden_by=None, hidden_at=None, hidden_reason=""
         )
-        _reindex_topic(topic.pk)
-        _send_visibility(topic, actor, hidden=False)
+        _topic_visibility_changed(topic=topic, actor=actor, hidden=False)
     return bool(changed)
 
 
