@@ -3,12 +3,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
-from PIL import Image, UnidentifiedImageError
 
-from accounts import names
-from accounts.services import AVATAR_FORMATS
-
-MAX_AVATAR_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+from accounts import names, services
 
 
 class ProfileForm(forms.Form):
@@ -89,24 +85,9 @@ class ProfileForm(forms.Form):
                 f"That image is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}."
             )
         try:
-            with Image.open(upload) as image:
-                kind = image.format
-                width, height = image.size
-                if width * height > MAX_AVATAR_PIXELS:
-                    raise forms.ValidationError("That image has too many pixels; use a smaller one.")
-                image.verify()
-        except forms.ValidationError:
-            raise
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-            raise forms.ValidationError(
-                "That file is not an image we can read. Use a JPEG, PNG, GIF or WebP."
-            ) from None
-        if kind not in AVATAR_FORMATS:
-            raise forms.ValidationError(
-                f"{kind or 'That'} images are not accepted. Use a JPEG, PNG, GIF or WebP."
-            )
-        upload.seek(0)
-        return upload
+            return services.avatar_process(upload)
+        except services.AvatarError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class DeleteAccountForm(forms.Form):

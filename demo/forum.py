@@ -346,7 +346,13 @@ def _members(log) -> dict:
     }
     for username, email, name in EXTRA_MEMBERS:
         user, created = User.objects.get_or_create(
-            username=username, defaults={"email": email, "display_name": name}
+            username=username,
+            defaults={
+                "email": email,
+                "display_name": name,
+                # Members for months: their flags count (forum.permissions.is_trusted_flagger).
+                "date_joined": timezone.now() - timedelta(days=180),
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)

@@ -180,8 +180,10 @@ class DuplicateForm(forms.Form):
 
     def clean_original(self) -> Topic:
         value = self.cleaned_data["original"].strip()
-        match = re.search(r"(?:/t/)?(\d+)(?:/[^/]*)?/?(?:[#?].*)?$", value)
-        topic = Topic.objects.filter(pk=int(match.group(1))).first() if match else None
+        # A topic number alone, or an address with /t/<number>/ in it; "-5" is neither.
+        match = re.fullmatch(r"(\d{1,18})|(?:\S*?/)?t/(\d{1,18})(?:/[^/?#\s]*)?/?(?:[?#]\S*)?", value)
+        pk = int(match.group(1) or match.group(2)) if match else None
+        topic = Topic.objects.filter(pk=pk).first() if pk else None
         if topic is None:
             raise ValidationError("No topic found at that address or number.")
         return topic

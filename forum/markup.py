@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import threading
 from dataclasses import dataclass
 from functools import partial
 
@@ -58,17 +59,37 @@ def _set_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False}).enable(
-    ["linkify", "table", "strikethrough"]
-)
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=_allow_attribute,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)],
-)
+# bleach's Cleaner keeps per-document state in its html5lib parser, walker and serializer, so
+# one shared instance mixes up documents rendered at once by two threads (a threaded or ASGI
+# server): each thread gets its own Cleaner and Markdown parser, made on first use.
+_per_thread = threading.local()
+
+
+def _markdown() -> MarkdownIt:
+    md = getattr(_per_thread, "markdown", None)
+    if md is None:
+        md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False}).enable(
+            ["linkify", "table", "strikethrough"]
+        )
+        _per_thread.markdown = md
+    return md
+
+
+def _cleaner() -> bleach.Cleaner:
+    cleaner = getattr(_per_thread, "cleaner", None)
+    if cleaner is None:
+        cleaner = bleach.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=_allow_attribute,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+            filters=[
+                partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
+            ],
+        )
+        _per_thread.cleaner = cleaner
+    return cleaner
 
 
 @dataclass(frozen=True)
@@ -79,7 +100,7 @@ class Rendered:
 
 def clean_html(raw_html: str) -> str:
     """Clean HTML from elsewhere (an import, a paste) against the same allowlist."""
-    return _cleaner.clean(_INVISIBLE.sub("", raw_html or ""))
+    return _cleaner().clean(_INVISIBLE.sub("", raw_html or ""))
 
 
 _BLOCK_TAG = re.compile(
@@ -101,7 +122,7 @@ def html_to_text(clean: str) -> str:
 def render_markdown(source: str) -> Rendered:
     """Markdown source to stored HTML and plain text. Never raises on odd input."""
     source = _INVISIBLE.sub("", source or "")
-    clean = clean_html(_markdown.render(source))
+    clean = clean_html(_markdown().render(source))
     return Rendered(html=clean, text=html_to_text(clean))
 
 

@@ -305,12 +305,24 @@ class PostRevision(models.Model):
     source_before = models.TextField()
     title_before = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Redaction (``forum.services.posts.post_revision_redact``): the text above becomes a note;
+    # the original is kept here, shown to staff only.
+    redacted_at = models.DateTimeField(null=True, blank=True)
+    redacted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    original_source = models.TextField(blank=True)
+    original_title = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"Revision of post {self.post_id}"
+
+    @property
+    def is_redacted(self) -> bool:
+        return self.redacted_at is not None
 
 
 class TopicEvent(models.Model):
@@ -442,3 +454,23 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} flag on post {self.post_id}"
+
+
+class FormSubmission(models.Model):
+    """One use of a form's one-time token (``form_token`` on the ask and reply forms) by one
+    member, with what it created. The unique constraint makes a double submit, however
+    parallel, create one topic or reply (``forum.services.submissions.submit_once``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    # SET_NULL: a form sent again after its topic was deleted is refused, not made anew.
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "token"], name="form_submission_once")]
+        indexes = [models.Index(fields=["created_at"], name="form_submission_created")]
+
+    def __str__(self) -> str:
+        return f"Form submission {self.token} by {self.user_id}"

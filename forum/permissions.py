@@ -21,6 +21,7 @@ Rules in brief:
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
@@ -138,7 +139,25 @@ def check_edit_post(user, post: Post) -> None:
 
 
 def check_view_revisions(user, post: Post) -> None:
+    """Anyone who sees a post sees its edit history; for a hidden post (or one in a hidden
+    topic) only staff and the author do: earlier versions are often why it was hidden."""
     check_view_post(user, post)
+    if (post.is_hidden or post.topic.is_hidden) and not (
+        is_staff(user) or (is_signed_in(user) and post.author_id == user.pk)
+    ):
+        raise PermissionDenied("The edit history of hidden content is kept for staff and its author.")
+
+
+def check_redact_revision(user, post: Post) -> None:
+    """Staff replace an earlier version's text with a note (a secret posted by mistake, say)."""
+    if not is_staff(user):
+        raise PermissionDenied("Only staff can redact the edit history.")
+
+
+def check_view_redacted_original(user) -> None:
+    """What a redaction removed stays readable to staff alone."""
+    if not is_staff(user):
+        raise PermissionDenied("Only staff can see redacted text.")
 
 
 # --- answers and statuses -------------------------------------------------------------
@@ -226,6 +245,42 @@ def check_flag(user, post: Post) -> None:
         raise PermissionDenied("You cannot flag your own post.")
 
 
+def is_trusted_flagger(user) -> bool:
+    """True when ``user``'s flags count toward hiding a post automatically.
+
+    Moderators and staff always; members once their account is
+    ``settings.FORUM_FLAG_TRUST_ACCOUNT_DAYS`` old, or once ``settings.FORUM_FLAG_TRUST_POSTS``
+    of their posts have stayed up (visible, posted at least a day ago). A fresh account's flag
+    still reaches the moderation queue; it just cannot hide anything on its own.
+    """
+    from django.conf import settings
+    from django.utils import timezone
+
+    if not is_signed_in(user):
+        return False
+    if is_moderator(user):
+        return True
+    now = timezone.now()
+    if user.date_joined <= now - timedelta(days=settings.FORUM_FLAG_TRUST_ACCOUNT_DAYS):
+        return True
+    needed = settings.FORUM_FLAG_TRUST_POSTS
+    if needed <= 0:
+        return False
+    from forum.models import Post
+
+    stayed_up = Post.objects.filter(author=user, is_hidden=False, created_at__lte=now - timedelta(days=1))
+    return stayed_up[:needed].count() >= needed
+
+
+def is_protected_from_auto_hide(post: Post) -> bool:
+    """Flags never hide staff's or moderators' posts, official replies or a topic's official
+    answer automatically; a moderator decides on those from the queue."""
+    if post.is_official or post.topic.official_answer_id == post.pk:
+        return True
+    author = post.author
+    return author is not None and (is_staff(author) or is_moderator(author))
+
+
 def check_moderate(user) -> None:
     """See the moderation queue and act on flags."""
     if not is_moderator(user):
@@ -257,6 +312,8 @@ def check_nominate_for_faq(user, topic: Topic) -> None:
 def check_promote(user, topic: Topic) -> None:
     if not roles.is_editor_or_staff(user):
         raise PermissionDenied("Only editors and staff can promote topics into the FAQ.")
+    if topic.is_hidden:
+        raise PermissionDenied("This topic is hidden by a moderator: it cannot be promoted into the FAQ.")
     if not topic.has_answer:
         raise PermissionDenied("Only topics with an official or accepted answer can be promoted.")
 

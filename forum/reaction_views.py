@@ -34,6 +34,7 @@ from core.http import safe_next, wants_json
 from forum import permissions, selectors
 from forum.models import Flag, Post, Topic
 from forum.services import moderation, reactions
+from forum.services.posts import RateLimitExceeded
 
 QUEUE_PER_PAGE = 20
 
@@ -203,6 +204,12 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                     note=form.cleaned_data["note"],
                 )
+            except RateLimitExceeded as exc:
+                if wants_json(request):
+                    return JsonResponse({"error": str(exc)}, status=429)
+                form.add_error(None, str(exc))
+                context = {"post": post, "topic": post.topic, "form": form, "next": back}
+                return render(request, "forum/moderation/flag.html", context, status=429)
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
                     for name, errors in exc.message_dict.items():
@@ -370,8 +377,11 @@ def resolve_flags(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, back, "Choose uphold or dismiss.", dict(form.errors))
     uphold = form.cleaned_data["decision"] == "uphold"
+    was_waiting = moderation.is_auto_hidden(post)
     closed = moderation.post_resolve_flags(user=request.user, post=post, uphold=uphold)
-    if not closed:
+    if not closed and was_waiting:
+        message = "The post stays hidden." if uphold else "The post is visible again."
+    elif not closed:
         message = "Those flags were already handled."
     elif uphold:
         message = f"Upheld {closed} flag{'s' if closed != 1 else ''}: the post stays hidden."

@@ -415,11 +415,22 @@ def user_reaction_state(user, topic: Topic, posts) -> dict[str, Any]:
     return state
 
 
+def _waiting_for_moderator() -> Q:
+    """Posts a moderator must decide on: open flags, or hidden by flags and not yet reviewed.
+    The second part keeps a post hidden by flags in the queue even when the accounts that
+    flagged it were deleted since (their flags went with them)."""
+    from forum.services.moderation import AUTO_HIDE_REASON
+
+    return Q(flag_count__gt=0) | Q(is_hidden=True, hidden_by__isnull=True, hidden_reason=AUTO_HIDE_REASON)
+
+
 def moderation_queue() -> QuerySet[Post]:
-    """Posts with open flags, the longest-waiting first (by their oldest open flag), each with
-    ``open_flags`` (its open flags, oldest first, reporters joined) and ``first_flagged_at``.
-    Hidden posts and topics are included: moderators see everything. Fixed query count."""
+    """Posts waiting for a moderator (``_waiting_for_moderator``), the longest-waiting first (by
+    their oldest open flag, else when they were hidden), each with ``open_flags`` (its open
+    flags, oldest first, reporters joined) and ``first_flagged_at``. Hidden posts and topics
+    are included: moderators see everything. Fixed query count."""
     from django.db.models import Min, Prefetch
+    from django.db.models.functions import Coalesce
 
     from forum.models import Flag
 
@@ -427,8 +438,12 @@ def moderation_queue() -> QuerySet[Post]:
         Flag.objects.filter(state=Flag.State.OPEN).select_related("reporter").order_by("created_at", "id")
     )
     return (
-        Post.objects.filter(flag_count__gt=0)
-        .annotate(first_flagged_at=Min("flags__created_at", filter=Q(flags__state=Flag.State.OPEN)))
+        Post.objects.filter(_waiting_for_moderator())
+        .annotate(
+            first_flagged_at=Coalesce(
+                Min("flags__created_at", filter=Q(flags__state=Flag.State.OPEN)), "hidden_at", "created_at"
+            )
+        )
         .select_related("author", "topic", "topic__category")
         .prefetch_related(Prefetch("flags", queryset=open_flags, to_attr="open_flags"))
         .order_by("first_flagged_at", "id")
@@ -437,7 +452,7 @@ def moderation_queue() -> QuerySet[Post]:
 
 def open_flag_total() -> int:
     """How many posts wait in the moderation queue (for menu badges)."""
-    return Post.objects.filter(flag_count__gt=0).count()
+    return Post.objects.filter(_waiting_for_moderator()).count()
 
 
 # --- members -------------------------------------------------------------------------------

@@ -32,6 +32,11 @@ urlpatterns: list = [
     path("p/<int:pk>/", views.post_permalink, name="post"),
     path("p/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path("p/<int:pk>/revisions/", views.post_revisions, name="post_revisions"),
+    path(
+        "p/<int:pk>/revisions/<int:revision_id>/redact/",
+        views.post_revision_redact,
+        name="post_revision_redact",
+    ),
     path("p/<int:pk>/official/", views.post_mark_official, name="post_official"),
     path("p/<int:pk>/unofficial/", views.post_unmark_official, name="post_unofficial"),
     path("p/<int:pk>/accept/", views.post_accept, name="post_accept"),

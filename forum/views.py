@@ -15,9 +15,15 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -42,12 +48,11 @@ from forum.forms import (
     canonical_filter_query,
 )
 from forum.models import Category, Post, Topic
-from forum.services import follows
+from forum.services import follows, submissions
 from forum.services import posts as post_services
 from forum.services import topics as topic_services
 from forum.services import views as view_services
 
-FORM_TOKEN_TTL = 600  # seconds a used form token remembers what it created
 IDENTICAL_REPLY_WINDOW = timedelta(minutes=10)
 
 
@@ -171,10 +176,6 @@ def topic_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 # --- asking -------------------------------------------------------------------------------
 
 
-def _token_key(user, token: str) -> str:
-    return f"forum:form-token:{user.pk}:{token}"
-
-
 @require_http_methods(["GET", "POST"])
 @denied_to_login
 def ask(request: HttpRequest) -> HttpResponse:
@@ -200,20 +201,16 @@ def ask(request: HttpRequest) -> HttpResponse:
         return render(request, "forum/ask.html", {"form": form, "preview_html": preview_html})
     if form.is_valid():
         data = form.cleaned_data
-        key = _token_key(request.user, form.token) if form.token else ""
-        if key and not cache.add(key, "pending", FORM_TOKEN_TTL):
-            created_pk = cache.get(key)
-            if isinstance(created_pk, int):
-                return redirect(Topic.objects.get(pk=created_pk).get_absolute_url())
         existing = topic_services.recent_identical_topic(
             author=request.user, title=data["title"], source=data["source"]
         )
         if existing is not None:
             messages.info(request, "You already posted this question: here it is.")
             return redirect(existing.get_absolute_url())
-        try:
+
+        def create() -> Topic:
             post_services.post_rate_check(user=request.user)
-            topic = topic_services.topic_create(
+            return topic_services.topic_create(
                 author=request.user,
                 title=data["title"],
                 source=data["source"],
@@ -221,19 +218,22 @@ def ask(request: HttpRequest) -> HttpResponse:
                 category=data["category"],
                 tags=data["tags"],
             )
+
+        try:
+            topic, created = submissions.submit_once(user=request.user, token=form.token, create=create)
         except post_services.RateLimitExceeded as exc:
             form.add_error(None, str(exc))
             status = 429
+        except submissions.AlreadySubmitted as exc:
+            form.add_error(None, str(exc))
+            status = 409
         except ValidationError as exc:
             _add_errors(form, exc)
             status = 400
         else:
-            if key:
-                cache.set(key, topic.pk, FORM_TOKEN_TTL)
-            messages.success(request, "Your question is posted. You'll be notified of replies.")
+            if created:
+                messages.success(request, "Your question is posted. You'll be notified of replies.")
             return redirect(topic.get_absolute_url())
-        if key:
-            cache.delete(key)
     else:
         status = 400
     return render(request, "forum/ask.html", {"form": form, "preview_html": preview_html}, status=status)
@@ -275,8 +275,12 @@ def _get_visible_topic(request: HttpRequest, pk: int, *, cached: bool = False) -
 
 
 @require_GET
+@denied_to_login
 def topic_short(request: HttpRequest, pk: int) -> HttpResponse:
-    topic = get_object_or_404(Topic.objects.only("pk", "slug"), pk=pk)
+    """The short address redirects to the full one (with the slug, which is made from the
+    title): only for people who may see the topic, exactly like the topic page."""
+    topic = get_object_or_404(Topic.objects.only("pk", "slug", "is_hidden", "author_id"), pk=pk)
+    permissions.check_view_topic(request.user, topic)
     url = topic.get_absolute_url()
     if request.GET:
         url += "?" + request.GET.urlencode()
@@ -392,11 +396,6 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400
     if form.is_valid():
         source = form.cleaned_data["source"].strip()
-        key = _token_key(request.user, form.token) if form.token else ""
-        if key and not cache.add(key, "pending", FORM_TOKEN_TTL):
-            created_pk = cache.get(key)
-            if isinstance(created_pk, int):
-                return redirect("forum:post", pk=created_pk)
         existing = (
             Post.objects.filter(
                 topic=topic,
@@ -411,21 +410,25 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         if existing is not None:
             messages.info(request, "You already posted this reply: here it is.")
             return redirect("forum:post", pk=existing.pk)
-        try:
+
+        def create() -> Post:
             post_services.post_rate_check(user=request.user)
-            post = post_services.post_create(author=request.user, topic=topic, source=source)
+            return post_services.post_create(author=request.user, topic=topic, source=source)
+
+        try:
+            post, created = submissions.submit_once(user=request.user, token=form.token, create=create)
         except post_services.RateLimitExceeded as exc:
             form.add_error(None, str(exc))
             status = 429
+        except submissions.AlreadySubmitted as exc:
+            form.add_error(None, str(exc))
+            status = 409
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            if key:
-                cache.set(key, post.pk, FORM_TOKEN_TTL)
-            messages.success(request, "Your reply is posted.")
+            if created:
+                messages.success(request, "Your reply is posted.")
             return redirect("forum:post", pk=post.pk)
-        if key:
-            cache.delete(key)
     return render(request, "forum/reply.html", {"topic": topic, "form": form}, status=status)
 
 
@@ -495,8 +498,30 @@ def post_revisions(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "forum/post_revisions.html",
-        {"post": post, "topic": post.topic, "versions": versions},
+        {
+            "post": post,
+            "topic": post.topic,
+            "versions": versions,
+            "can_redact": permissions.allowed(permissions.check_redact_revision, request.user, post),
+        },
     )
+
+
+@require_POST
+@denied_to_login
+def post_revision_redact(request: HttpRequest, pk: int, revision_id: int) -> HttpResponse:
+    """Staff: replace one earlier version's text with a note (``post_revision_redact``)."""
+    post = _get_post(request, pk)
+    permissions.check_redact_revision(request.user, post)
+    revision = get_object_or_404(post.revisions, pk=revision_id)
+    try:
+        post_services.post_revision_redact(
+            actor=request.user, revision=revision, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    messages.success(request, "That version is redacted. Staff can still read the original.")
+    return redirect("forum:post_revisions", pk=post.pk)
 
 
 def _diff(before: str, after: str) -> list[tuple[str, str]]:
@@ -543,14 +568,16 @@ def _topic_action(handler):
     @functools.wraps(handler)
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         topic = _get_visible_topic(request, pk)
+        back = safe_next(request, fallback=topic.get_absolute_url())
         try:
             message = handler(request, topic)
         except ValidationError as exc:
-            messages.error(request, _error_message(exc))
-        else:
-            if message:
-                messages.success(request, message)
-        return redirect(safe_next(request, fallback=topic.get_absolute_url()))
+            # Bad input is a 400 with the reason, not a redirect that looks like success.
+            context = {"topic": topic, "message": _error_message(exc), "back": back}
+            return render(request, "forum/action_refused.html", context, status=400)
+        if message:
+            messages.success(request, message)
+        return redirect(back)
 
     return view
 

@@ -22,3 +22,10 @@ register_snippet(viewsets.CommunityViewSetGroup)
 
 for action_class in viewsets.BULK_ACTIONS:
     hooks.register("register_bulk_action", action_class)
+
+
+@hooks.register("register_log_actions")
+def register_forum_log_actions(actions):
+    actions.register_action(
+        "forum.redact_revision", "Redact an earlier version", "Redacted an earlier version of a post"
+    )

@@ -22,6 +22,7 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets.button import HeaderButton
 
 from accounts import roles
+from config.spreadsheets import FormulaSafeExportMixin
 from forum import permissions
 from forum.models import Topic
 from kb import selectors
@@ -58,7 +59,7 @@ class TemplateColumn(Column):
 # --- promotion candidates ---------------------------------------------------------------------
 
 
-class CandidatesReportView(CuratorOnlyMixin, ReportView):
+class CandidatesReportView(CuratorOnlyMixin, FormulaSafeExportMixin, ReportView):
     """Topics with an official or accepted answer, not yet in the FAQ, most popular first;
     staff nominations are marked, and ``?nominated=1`` lists only them."""
 
@@ -199,7 +200,7 @@ class PromoteView(CuratorOnlyMixin, View):
 # --- helpfulness --------------------------------------------------------------------------------
 
 
-class LeastHelpfulReportView(CuratorOnlyMixin, ReportView):
+class LeastHelpfulReportView(CuratorOnlyMixin, FormulaSafeExportMixin, ReportView):
     """Articles with votes, the lowest share of "yes" first (ties: most "no" votes first)."""
 
     page_title = "Least helpful FAQ articles"
@@ -233,7 +234,7 @@ class LeastHelpfulReportView(CuratorOnlyMixin, ReportView):
         )
 
 
-class FeedbackReportView(CuratorOnlyMixin, ReportView):
+class FeedbackReportView(CuratorOnlyMixin, FormulaSafeExportMixin, ReportView):
     """Every "Was this helpful?" vote, newest first; ``?article=<id>`` for one article and
     ``?comments=1`` for the ones with a comment."""
 
@@ -272,7 +273,7 @@ class FeedbackReportView(CuratorOnlyMixin, ReportView):
 # --- review -------------------------------------------------------------------------------------
 
 
-class ReviewReportView(CuratorOnlyMixin, ReportView):
+class ReviewReportView(CuratorOnlyMixin, FormulaSafeExportMixin, ReportView):
     """Published articles whose "review by" date has passed, or whose source topic got a new
     official answer after the article was last published."""
 

@@ -7,8 +7,10 @@ import wagtail.admin.rich_text.editors.draftail.features as draftail_features
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.rich_text.converters.html_to_contentstate import BlockElementHandler
+from wagtail.admin.views.generic import chooser as chooser_views
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 
+from forum import selectors as forum_selectors
 from kb import admin_views
 from kb.models import FaqArticlePage
 from kb.services import article_record_view
@@ -35,15 +37,47 @@ def register_code_block_feature(features):
     )
 
 
+class _ChoosableTopics:
+    """The chooser's topics: the ones its user may see listed (``forum.selectors.visible_topics``:
+    hidden topics only for moderators and staff), for the list, the search and the chosen
+    endpoints alike, so no title of a hidden topic reaches an Editor by its id."""
+
+    def get_object_list(self):
+        return forum_selectors.visible_topics(self.request.user).order_by("-popularity", "-id")
+
+    def get_object(self, pk):
+        return forum_selectors.visible_topics(self.request.user).get(pk=pk)
+
+    def get_objects(self, pks):
+        return forum_selectors.visible_topics(self.request.user).filter(pk__in=pks)
+
+
+class TopicChooseView(_ChoosableTopics, chooser_views.ChooseView):
+    pass
+
+
+class TopicChooseResultsView(_ChoosableTopics, chooser_views.ChooseResultsView):
+    pass
+
+
+class TopicChosenView(_ChoosableTopics, chooser_views.ChosenView):
+    pass
+
+
+class TopicChosenMultipleView(_ChoosableTopics, chooser_views.ChosenMultipleView):
+    pass
+
+
 class TopicChooserViewSet(ChooserViewSet):
     model = "forum.Topic"
     icon = "help"
     choose_one_text = "Choose a community topic"
     choose_another_text = "Choose another topic"
     per_page = 20
-
-    def get_object_list(self):
-        return self.model_class.objects.visible().order_by("-popularity", "-id")
+    choose_view_class = TopicChooseView
+    choose_results_view_class = TopicChooseResultsView
+    chosen_view_class = TopicChosenView
+    chosen_multiple_view_class = TopicChosenMultipleView
 
 
 topic_chooser_viewset = TopicChooserViewSet("kb_topic_chooser", url_prefix="kb/topic-chooser")

@@ -11,6 +11,7 @@ from wagtail.admin.views.reports import ReportView
 
 import django_filters
 
+from config.spreadsheets import FormulaSafeExportMixin
 from forum import permissions
 from ops.jobs import JOBS
 from ops.models import JobRun
@@ -30,7 +31,7 @@ class JobRunFilterSet(WagtailFilterSet):
         fields = ["status", "job"]
 
 
-class JobRunReportView(ReportView):
+class JobRunReportView(FormulaSafeExportMixin, ReportView):
     page_title = "Scheduled jobs"
     header_icon = "history"
     index_url_name = "ops_admin:job_runs"

@@ -10,6 +10,7 @@ from django.dispatch import receiver
 
 from django_tasks.signals import task_finished
 
+from forum.events import topic_visibility_changed
 from forum.models import Topic
 from search import indexing
 
@@ -50,3 +51,11 @@ def topic_vector_outdated(sender, instance, created, update_fields=None, **kwarg
 
 
 indexing.connect()
+
+
+@receiver(topic_visibility_changed, dispatch_uid="search_topic_visibility_vocabulary")
+def topic_visibility_vocabulary(sender, **kwargs) -> None:
+    """A hidden topic's title and tags must not come back as "Did you mean" suggestions."""
+    from search import spelling
+
+    spelling.forget_vocabulary()

@@ -1,7 +1,7 @@
 """ "Did you mean": spelling suggestions from the words the site itself uses.
 
-The vocabulary is every word of visible topic titles, tag names, category names and live FAQ
-article titles, with how often it occurs. It is built from the database (not from any search
+The vocabulary is every word of visible topic titles, the names of tags in use on visible
+topics or live FAQ articles, category names and live FAQ article titles, with how often it occurs. It is built from the database (not from any search
 index, so it works on every backend), kept in the cache for ``SEARCH_VOCABULARY_SECONDS``
 (default an hour) and held in each process for a minute so a request does not unpickle it.
 
@@ -27,10 +27,12 @@ from collections import Counter
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 
 from search.text import STOP_WORDS, stem, tokenize
 
-VOCABULARY_CACHE_KEY = "search:vocabulary:v1"
+VOCABULARY_CACHE_KEY = "search:vocabulary:v2"
+VOCABULARY_GENERATION_KEY = "search:vocabulary:generation"
 MIN_WORD_LENGTH = 4
 #: Words of one query that may get the two-edit search (the costly part).
 MAX_DEEP_CORRECTIONS = 2
@@ -50,7 +52,12 @@ def build_vocabulary() -> dict[str, int]:
     counts: Counter[str] = Counter()
     for title in Topic.objects.visible().values_list("title", flat=True).iterator(chunk_size=5000):
         counts.update(tokenize(title))
-    for name in Tag.objects.values_list("name", flat=True):
+    # Only tags some visitor can see in use: a tag used only on hidden topics stays secret.
+    shown_tags = Tag.objects.filter(
+        Q(forum_taggedtopic_items__content_object__is_hidden=False)
+        | Q(kb_taggedfaqarticle_items__content_object__live=True)
+    ).distinct()
+    for name in shown_tags.values_list("name", flat=True):
         counts.update(tokenize(name))
     for name in Category.objects.values_list("name", flat=True):
         counts.update(tokenize(name))
@@ -61,15 +68,24 @@ def build_vocabulary() -> dict[str, int]:
     return {word: n for word, n in counts.items() if len(word) > 1 and not word.isdigit()}
 
 
+def _generation() -> int:
+    # A fresh number if the key was evicted, so an older cached vocabulary is never reused.
+    return cache.get_or_set(VOCABULARY_GENERATION_KEY, lambda: time.time_ns(), None)
+
+
 def vocabulary() -> dict[str, int]:
+    """The vocabulary; each process keeps its copy for a minute, or until another process
+    forgets it (``forget_vocabulary`` moves a shared generation number)."""
     now = time.monotonic()
-    if _local["vocabulary"] is not None and now - _local["at"] < 60:
+    generation = _generation()
+    if _local["vocabulary"] is not None and now - _local["at"] < 60 and _local.get("gen") == generation:
         return _local["vocabulary"]
-    vocab = cache.get(VOCABULARY_CACHE_KEY)
+    key = f"{VOCABULARY_CACHE_KEY}:{generation}"
+    vocab = cache.get(key)
     if vocab is None:
         vocab = build_vocabulary()
-        cache.set(VOCABULARY_CACHE_KEY, vocab, getattr(settings, "SEARCH_VOCABULARY_SECONDS", 3600))
-    _local.update(at=now, vocabulary=vocab, stems=None)
+        cache.set(key, vocab, getattr(settings, "SEARCH_VOCABULARY_SECONDS", 3600))
+    _local.update(at=now, vocabulary=vocab, stems=None, gen=generation)
     return vocab
 
 
@@ -95,8 +111,11 @@ def _edge_index(vocab: dict[str, int]) -> dict[tuple[str, int, str], list[str]]:
 
 
 def forget_vocabulary() -> None:
-    """Drop the cached vocabulary (tests, and after bulk imports)."""
-    cache.delete(VOCABULARY_CACHE_KEY)
+    """Drop the cached vocabulary in every process (a topic hidden or shown, bulk imports)."""
+    try:
+        cache.incr(VOCABULARY_GENERATION_KEY)
+    except ValueError:  # not there yet (or evicted): any new value differs from the old
+        cache.set(VOCABULARY_GENERATION_KEY, time.time_ns(), None)
     _local.update(at=0.0, vocabulary=None, stems=None, stems_of=None, edges=None, edges_of=None)
 
 

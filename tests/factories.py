@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -23,6 +25,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
+    # An established member by default (their flags count, forum.permissions.is_trusted_flagger);
+    # pass date_joined=timezone.now() for a fresh account.
+    date_joined = factory.LazyFunction(lambda: timezone.now() - timedelta(days=60))
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
     display_name = factory.LazyAttribute(lambda o: o.username.title())
 

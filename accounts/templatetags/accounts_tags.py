@@ -59,3 +59,13 @@ def uses_admin(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return bool(user.is_superuser or any(roles.user_in_group(user, name) for name in roles.ROLE_GROUPS))
+
+
+@register.filter
+def masked_email(address: str) -> str:
+    """``c•••@example.com``: enough for the owner to recognise their address, not enough for
+    whoever else holds a link (an unsubscribe link forwarded with a mail) to learn it."""
+    local, _, domain = (address or "").partition("@")
+    if not domain:
+        return "your address"
+    return f"{local[:1]}\u2022\u2022\u2022@{domain}"

@@ -125,6 +125,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.request_checks.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -394,13 +395,34 @@ WAGTAIL_USER_CUSTOM_FIELDS = ["display_name"]
 # The site's own JavaScript lives in static files: no inline script, no eval. The Wagtail
 # admin ships inline scripts of its own, so it is left out of the policy.
 
+
+def image_origins(values: list[str]) -> list[str]:
+    """``EMBEDDED_IMAGE_HOSTS`` entries as CSP sources: each must be one https origin (a
+    scheme alone, a wildcard or a path would open img-src to the whole web again)."""
+    import re
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    origin = re.compile(r"https://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d{1,5})?", re.IGNORECASE)
+    bad = [value for value in values if not origin.fullmatch(value)]
+    if bad:
+        raise ImproperlyConfigured(
+            f"EMBEDDED_IMAGE_HOSTS takes https origins such as https://images.example.com, not {bad}"
+        )
+    return values
+
+
+EMBEDDED_IMAGE_HOSTS = image_origins(env_list("EMBEDDED_IMAGE_HOSTS"))
 CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", "https:"],
+        # Images only from the site itself (uploads, avatars) and data: URLs, so an image in a
+        # post cannot track who reads it; EMBEDDED_IMAGE_HOSTS names other origins allowed
+        # (e.g. "https://images.example.com", a media bucket or a CDN).
+        "img-src": ["'self'", "data:", *EMBEDDED_IMAGE_HOSTS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
@@ -423,6 +445,13 @@ SILENCED_SYSTEM_CHECKS = env_list("DJANGO_SILENCED_SYSTEM_CHECKS")
 FORUM_TOPICS_PER_PAGE = env_int("FORUM_TOPICS_PER_PAGE", 25)
 FORUM_POSTS_PER_PAGE = env_int("FORUM_POSTS_PER_PAGE", 30)
 FORUM_FLAGS_TO_HIDE = env_int("FORUM_FLAGS_TO_HIDE", 3)
+# Only established members' flags count toward hiding a post automatically: an account this
+# many days old, or one with this many posts that have stayed visible for a day. Flags from
+# newer accounts still reach the moderation queue.
+FORUM_FLAG_TRUST_ACCOUNT_DAYS = env_int("FORUM_FLAG_TRUST_ACCOUNT_DAYS", 7)
+FORUM_FLAG_TRUST_POSTS = env_int("FORUM_FLAG_TRUST_POSTS", 3)
+# Flags one member may raise per window (moderators and staff are not limited).
+FORUM_FLAG_RATE_LIMIT = env("FORUM_FLAG_RATE_LIMIT", "10/h")
 # The anonymous page cache and the shared fragments (forum/cache.py): 0 turns both off.
 FORUM_PAGE_CACHE_SECONDS = env_int("FORUM_PAGE_CACHE_SECONDS", 300)
 # Topic lists and category pages may lag this many seconds behind a change (each list is
@@ -439,6 +468,8 @@ NOTIFICATIONS_PER_PAGE = env_int("NOTIFICATIONS_PER_PAGE", 20)
 NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5)
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = env_int("NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS", 90)
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
+# Larger images are refused from their header, before decoding (decompression bombs).
+AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", 12_000_000)
 # FAQ pages: Editors who are not Staff submit changes to the "FAQ review" workflow instead of
 # publishing them (kb/permissions.py); Staff still publish directly. Off: Editors publish too.
 KB_EDITORS_MUST_REQUEST_REVIEW = env_bool("KB_EDITORS_MUST_REQUEST_REVIEW", True)

@@ -7,7 +7,8 @@ Rules:
   deleted with the account (``Flag.reporter`` cascades).
 * Every counter those rows moved moves back, with ``F()`` updates: each post's and topic's
   ``vote_count``, each topic's ``metoo_count`` and ``follower_count``, each post's
-  ``flag_count`` for the open flags.
+  ``flag_count`` and each topic's ``flag_count`` for the open flags. A post those flags hid
+  stays hidden and in the moderation queue until a moderator decides.
 
 Called by ``forum.receivers`` when ``accounts.signals.user_deleting`` is sent, inside the
 deletion's transaction, so a counter added to the forum is looked after here, in the forum.
@@ -16,7 +17,7 @@ deletion's transaction, so a counter added to the forum is looked after here, in
 from __future__ import annotations
 
 from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
 from forum.models import Flag, Follow, MeToo, Post, Topic, Vote
 
@@ -40,6 +41,16 @@ def member_content_release(*, user) -> None:
     )
     open_flags = Flag.objects.filter(reporter=user, state=Flag.State.OPEN)
     Post.objects.filter(flags__in=open_flags, flag_count__gt=0).update(flag_count=F("flag_count") - 1)
+    flags_per_topic = (
+        open_flags.filter(post__topic=OuterRef("pk"))
+        .values("post__topic")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Topic.objects.filter(pk__in=open_flags.values("post__topic")).update(
+        flag_count=Greatest(F("flag_count") - Coalesce(Subquery(flags_per_topic), 0), 0)
+    )
+    # A post the flags hid stays hidden, and in the moderation queue (forum.selectors).
     Vote.objects.filter(user=user).delete()
     MeToo.objects.filter(user=user).delete()
     Follow.objects.filter(user=user).delete()

@@ -5,10 +5,17 @@ Rules:
 * Any signed-in, verified, not banned member may flag someone else's post, once (a second flag
   by the same person is refused with a message). A reason is required (spam, abuse, off-topic,
   other); "other" requires a note; notes are at most ``FLAG_NOTE_MAX`` characters.
+* Flagging is rate-limited per member (``settings.FORUM_FLAG_RATE_LIMIT``; moderators and
+  staff are exempt): over the limit ``post_flag`` raises ``RateLimitExceeded``.
 * ``Post.flag_count`` (and ``Topic.flag_count``, the sum over the topic's posts) counts *open*
-  flags. When a post reaches ``settings.FORUM_FLAGS_TO_HIDE`` open flags (from different
-  people, which the one-flag-per-person rule guarantees) it is hidden pending review, with no
-  moderator recorded; if it is the question, its topic is hidden too.
+  flags. When a post reaches ``settings.FORUM_FLAGS_TO_HIDE`` open flags from *trusted*
+  members (``permissions.is_trusted_flagger``: an account old enough, or posts that stayed up;
+  different people, which the one-flag-per-person rule guarantees) it is hidden pending review,
+  with no moderator recorded; if it is the question, its topic is hidden too. Staff's and
+  moderators' posts and official answers are never hidden by flags
+  (``permissions.is_protected_from_auto_hide``).
+* A post hidden by flags stays in the moderation queue until a moderator decides, even when
+  the accounts that flagged it are deleted (the queue looks at ``is_auto_hidden`` too).
 * Moderators and staff hide and unhide posts and topics (who, when, why are recorded: on the
   post, or as a ``TopicEvent`` for a topic), resolve a post's open flags (uphold: the content
   stays hidden, or is hidden now; dismiss: the content is shown again if the flags hid it), and
@@ -28,6 +35,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core import ratelimit
 from forum import events, permissions
 from forum.models import Category, Flag, Post, Topic, TopicEvent
 
@@ -35,6 +43,7 @@ FLAG_NOTE_MAX = 500
 HIDE_REASON_MAX = 200
 BAN_REASON_MAX = 200
 AUTO_HIDE_REASON = "Hidden automatically after several flags, pending review."
+UPHELD_REASON = "Flags upheld by a moderator."
 
 
 def _post_visibility_changed(*, post: Post, topic: Topic, actor, hidden: bool) -> None:
@@ -68,8 +77,37 @@ def _clean_text(value: str | None, *, field: str, limit: int, required: bool, la
 # --- flags ------------------------------------------------------------------------------
 
 
+def flag_rate_check(*, user) -> None:
+    """Count one flag by ``user``; raise ``RateLimitExceeded`` over
+    ``settings.FORUM_FLAG_RATE_LIMIT`` (moderators and staff are not limited)."""
+    if permissions.is_moderator(user):
+        return
+    ratelimit.hit(
+        scope="flag",
+        who=f"user:{user.pk}",
+        rate=settings.FORUM_FLAG_RATE_LIMIT,
+        message="You have flagged a lot of posts in a short time. Moderators are looking at them; "
+        "please try again later.",
+        add_wait=False,
+    )
+
+
+def _trusted_open_flags(post: Post) -> int:
+    """How many people whose flags count (``permissions.is_trusted_flagger``) flagged ``post``
+    and are still waiting for a decision. Stops counting at the threshold."""
+    needed, trusted = settings.FORUM_FLAGS_TO_HIDE, 0
+    flags = Flag.objects.filter(post=post, state=Flag.State.OPEN).select_related("reporter")
+    for flag in flags.order_by("created_at", "id"):
+        if permissions.is_trusted_flagger(flag.reporter):
+            trusted += 1
+            if trusted >= needed:
+                break
+    return trusted
+
+
 def post_flag(*, user, post: Post, reason: str, note: str = "") -> Flag:
-    """Flag ``post`` for moderators; hide it pending review at the threshold."""
+    """Flag ``post`` for moderators; hide it pending review once enough trusted members
+    flagged it (never a protected post)."""
     permissions.check_flag(user, post)
     if reason not in Flag.Reason.values:
         raise ValidationError({"reason": "Choose why you are flagging this post."})
@@ -80,6 +118,9 @@ def post_flag(*, user, post: Post, reason: str, note: str = "") -> Flag:
         required=reason == Flag.Reason.OTHER,
         label="A note saying what is wrong" if reason == Flag.Reason.OTHER else "The note",
     )
+    if Flag.objects.filter(post=post, reporter=user).exists():
+        raise ValidationError("You have already flagged this post; moderators will look at it.")
+    flag_rate_check(user=user)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -88,11 +129,12 @@ def post_flag(*, user, post: Post, reason: str, note: str = "") -> Flag:
             raise ValidationError("You have already flagged this post; moderators will look at it.") from None
         Post.objects.filter(pk=post.pk).update(flag_count=F("flag_count") + 1)
         Topic.objects.filter(pk=post.topic_id).update(flag_count=F("flag_count") + 1)
-        open_flags = (
-            Flag.objects.filter(post=post, state=Flag.State.OPEN).values("reporter").distinct().count()
-        )
         _flags_changed(post.pk, post.topic_id)
-        if open_flags >= settings.FORUM_FLAGS_TO_HIDE:
+        if (
+            settings.FORUM_FLAGS_TO_HIDE > 0
+            and not permissions.is_protected_from_auto_hide(post)
+            and _trusted_open_flags(post) >= settings.FORUM_FLAGS_TO_HIDE
+        ):
             _hide_post(post=post, actor=None, reason=AUTO_HIDE_REASON)
     post.refresh_from_db(fields=["flag_count", "is_hidden", "hidden_by", "hidden_at", "hidden_reason"])
     return flag
@@ -121,7 +163,10 @@ def post_resolve_flags(*, user, post: Post, uphold: bool) -> int:
         post.refresh_from_db()
         if uphold:
             if not post.is_hidden:
-                _hide_post(post=post, actor=user, reason="Flags upheld by a moderator.")
+                _hide_post(post=post, actor=user, reason=UPHELD_REASON)
+            elif is_auto_hidden(post):
+                # A moderator's decision now: the post leaves the queue and stays hidden.
+                Post.objects.filter(pk=post.pk).update(hidden_by=user, hidden_reason=UPHELD_REASON)
         elif post.is_hidden and is_auto_hidden(post):
             _unhide_post(post=post, actor=user)
     post.refresh_from_db()

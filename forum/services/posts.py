@@ -310,3 +310,36 @@ def post_unaccept(*, actor, post: Post) -> Topic:
         event_kind=TopicEvent.Kind.UNACCEPTED,
         signal=events.accepted_answer_changed,
     )
+
+
+# --- redacting the edit history --------------------------------------------------------
+
+REDACTION_NOTE_MAX = 200
+REDACTED_TEXT = "[Redacted by staff: {note}]"
+
+
+def post_revision_redact(*, actor, revision: PostRevision, note: str = "") -> PostRevision:
+    """Staff replace an earlier version's text (and title) with a note saying why. The original
+    is kept on the revision for staff only; who, when and why are recorded on it and in the
+    admin's log (``forum.redact_revision``). Redacting again only changes the note."""
+    from wagtail.log_actions import log as log_action
+
+    permissions.check_redact_revision(actor, revision.post)
+    note = " ".join((note or "").split()) or "removed"
+    if len(note) > REDACTION_NOTE_MAX:
+        raise ValidationError({"note": f"Keep the note under {REDACTION_NOTE_MAX} characters."})
+    with transaction.atomic():
+        fresh = PostRevision.objects.select_for_update().get(pk=revision.pk)
+        if fresh.redacted_at is None:
+            fresh.original_source, fresh.original_title = fresh.source_before, fresh.title_before
+        fresh.source_before = REDACTED_TEXT.format(note=note)
+        fresh.title_before = "[Redacted title]" if fresh.original_title else ""
+        fresh.redacted_at, fresh.redacted_by = timezone.now(), actor
+        fresh.save()
+        log_action(
+            instance=fresh,
+            action="forum.redact_revision",
+            user=actor,
+            data={"post": fresh.post_id, "note": note},
+        )
+    return fresh

@@ -3,7 +3,7 @@ write on every request.
 
 How it works:
 
-* A visitor is the signed-in user, else the session, else the address and browser together;
+* A visitor is the signed-in user, else the client's address (an IPv6 /64 counts as one);
   the cache only ever holds a keyed hash of that (``salted_hmac``), for ``FORUM_VIEW_WINDOW``
   seconds, and nothing about the visitor is written to the database.
 * The first view in the window does ``cache.add`` of the visitor's key; later ones find it and
@@ -26,6 +26,7 @@ memory cache buffers per process and may evict entries under pressure.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import time
@@ -78,18 +79,32 @@ def _counter_key(topic_id: int) -> str:
     return f"{PREFIX}:topic:{topic_id}"
 
 
+def address_group(address: str) -> str:
+    """The unit an anonymous visitor is counted by: an IPv4 address, or an IPv6 /64 (one
+    home or phone gets a whole /64, so single IPv6 addresses are free to rotate)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def visitor_key(request: HttpRequest) -> str:
-    """A keyed hash naming the visitor: user id, else session key, else address + browser."""
+    """A keyed hash naming the visitor: the signed-in user, else the client address (group).
+
+    Nothing an anonymous client chooses freely is part of it: rotating the User-Agent or
+    sending made-up session cookies used to count as new visitors every time, without limit.
+    Several anonymous people behind one address count as one per window, which popularity can
+    live with."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         raw = f"u:{user.pk}"
     else:
-        session = getattr(request, "session", None)
-        session_key = getattr(session, "session_key", None)
-        if session_key:
-            raw = f"s:{session_key}"
-        else:
-            raw = f"a:{client_ip(request)}|{request.META.get('HTTP_USER_AGENT', '')[:300]}"
+        raw = f"a:{address_group(client_ip(request))}"
     return salted_hmac("forum.views.visitor", raw).hexdigest()[:32]
 
 

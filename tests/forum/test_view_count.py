@@ -61,16 +61,39 @@ def test_topic_record_view_counts_each_visitor(topic):
     view_counting.topic_record_view(request=make_request(ip="198.51.100.8"), topic=topic)
     view_counting.topic_record_view(request=make_request(ip="198.51.100.8", agent="Safari"), topic=topic)
     view_counting.flush_view_counts()
-    assert db_views(topic) == 5
+    assert db_views(topic) == 4  # another browser on the same address is the same visitor
 
 
-def test_topic_record_view_anonymous_by_session(topic):
-    session = SessionStore()
-    session.create()
-    first = make_request(session_key=session.session_key, ip="198.51.100.1")
-    second = make_request(session_key=session.session_key, ip="198.51.100.2")  # same session, new address
-    assert view_counting.topic_record_view(request=first, topic=topic) is True
-    assert view_counting.topic_record_view(request=second, topic=topic) is False
+def test_rotating_user_agents_and_session_cookies_does_not_inflate_views(topic):
+    """The review's attack (finding 15): 110 views with a new User-Agent each added 100."""
+    before = db_views(topic)
+    counted = []
+    for n in range(110):
+        session = SessionStore()
+        if n % 2:
+            session.create()  # a real anonymous session, new every time
+        request = make_request(
+            ip="203.0.113.50", agent=f"Mozilla/5.0 inflate-{n}", session_key=session.session_key
+        )
+        counted.append(view_counting.topic_record_view(request=request, topic=topic))
+    view_counting.flush_view_counts()
+    assert counted.count(True) == 1
+    assert db_views(topic) == before + 1
+
+
+def test_ipv6_addresses_of_one_network_count_once(topic):
+    assert view_counting.topic_record_view(request=make_request(ip="2001:db8:1:2::1"), topic=topic) is True
+    assert (
+        view_counting.topic_record_view(request=make_request(ip="2001:db8:1:2::ffff"), topic=topic) is False
+    )
+    assert view_counting.topic_record_view(request=make_request(ip="2001:db8:1:3::1"), topic=topic) is True
+
+
+def test_address_group():
+    assert view_counting.address_group("198.51.100.7") == "198.51.100.7"
+    assert view_counting.address_group("::ffff:198.51.100.7") == "198.51.100.7"
+    assert view_counting.address_group("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
+    assert view_counting.address_group("not an address") == "not an address"
 
 
 def test_topic_record_view_counts_again_after_window(topic):

@@ -548,12 +548,20 @@ def test_staff_actions_through_views(client, staff):
         ("forum:topic_duplicate", {"original": "not a topic"}, "No topic found"),
         ("forum:topic_duplicate", {"original": ""}, "Say which topic"),
         ("forum:topic_move", {"category": "999999"}, "Choose one of the listed categories"),
+        ("forum:topic_duplicate", {"original": "-{other}"}, "No topic found"),
+        ("forum:topic_duplicate", {"original": "{other}abc"}, "No topic found"),
+        ("forum:topic_status", {"status": "solved\x00"}, ""),
     ],
 )
-def test_staff_action_bad_input_shows_error_and_changes_nothing(client, staff, name, data, message):
+def test_staff_action_bad_input_is_a_400_and_changes_nothing(client, staff, name, data, message):
+    """Bad input to staff topic actions is a 400 with the reason (review, section 18), never a
+    redirect that looks like success."""
     topic = TopicFactory()
+    other = TopicFactory()
     client.force_login(staff)
-    response = client.post(reverse(name, args=[topic.pk]), data, follow=True)
+    data = {key: value.format(other=other.pk) for key, value in data.items()}
+    response = client.post(reverse(name, args=[topic.pk]), data)
+    assert response.status_code == 400
     assert message in response.content.decode()
     topic.refresh_from_db()
     assert topic.status == "open" and topic.duplicate_of is None and not topic.events.exists()
@@ -562,10 +570,23 @@ def test_staff_action_bad_input_shows_error_and_changes_nothing(client, staff, n
 def test_duplicate_of_itself_is_refused_with_message(client, staff):
     topic = TopicFactory()
     client.force_login(staff)
-    response = client.post(
-        reverse("forum:topic_duplicate", args=[topic.pk]), {"original": str(topic.pk)}, follow=True
-    )
+    response = client.post(reverse("forum:topic_duplicate", args=[topic.pk]), {"original": str(topic.pk)})
+    assert response.status_code == 400
     assert "cannot be a duplicate of itself" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "form", ["{pk}", "/community/t/{pk}/", "http://testserver/community/t/{pk}/some-slug/?page=2#post-3"]
+)
+def test_duplicate_takes_a_number_or_an_address(client, staff, form):
+    topic, original = TopicFactory(), TopicFactory()
+    client.force_login(staff)
+    response = client.post(
+        reverse("forum:topic_duplicate", args=[topic.pk]), {"original": form.format(pk=original.pk)}
+    )
+    assert response.status_code == 302
+    topic.refresh_from_db()
+    assert topic.duplicate_of == original
 
 
 def test_home_page_lists_recent_unanswered_and_categories(client, category):

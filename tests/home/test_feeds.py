@@ -112,7 +112,8 @@ def test_search_feed_keeps_the_search_filters(client, content):
 @pytest.mark.parametrize("query", ["", "?q=", "?q=%00%00", "?q=!!!", "?q=" + "x" * 5000 + "%00"])
 def test_search_feed_without_a_usable_query_is_a_404_or_a_feed_never_an_error(client, db, query):
     response = client.get("/search/feed/" + query)
-    assert response.status_code in (200, 404)
+    # A NUL anywhere in a request is refused before any view (config.request_checks).
+    assert response.status_code in ((400,) if "%00" in query else (200, 404))
     if response.status_code == 200:
         assert not feedparser.parse(response.content).bozo
 

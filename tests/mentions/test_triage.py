@@ -256,7 +256,8 @@ def test_queue_page_lists_newest_first_with_filters_and_empty_state(client, staf
     assert "Newer Acme Cloud mention" in body and "Older Acme Cloud mention" not in body
     body = client.get(reverse("mentions:queue") + "?kind=idea").content.decode()
     assert "No mentions match these filters." in body
-    assert client.get(reverse("mentions:queue") + "?page=abc&source=%00").status_code == 200
+    assert client.get(reverse("mentions:queue") + "?page=abc&source=x").status_code == 200
+    assert client.get(reverse("mentions:queue") + "?page=abc&source=%00").status_code == 400  # NUL
     assert older and newer
 
 

@@ -370,7 +370,13 @@ class WhooshAutocompleteQueryCompiler(WhooshSearchQueryCompiler):
         return [t.text[:NGRAM_MAX] for t in self.backend.word_analyzer(text)]
 
     def compile_query(self, query, fields, boost: float = 1.0) -> wq.Query:
-        if isinstance(query, (PlainText, MatchAll)):
+        """Plain text and match-all; a ``Phrase`` prefix-matches its words (Wagtail's admin page
+        search hands autocomplete whatever ``parse_query_string`` made of a quoted query, and a
+        refusal there was a 500); ``And``, ``Or`` and ``Boost`` of those. Other kinds (fuzzy,
+        negation) are refused, as modelsearch's other backends refuse them."""
+        if isinstance(query, Phrase):
+            return super().compile_query(PlainText(query.query_string, operator="and"), fields, boost)
+        if isinstance(query, (PlainText, MatchAll, And, Or, Boost)):
             return super().compile_query(query, fields, boost)
         raise NotImplementedError(f"`{query.__class__.__name__}` is not supported for autocomplete queries.")
 
