@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
 from ninja import Field as NinjaField
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 
 from api import schemas
 from api.errors import ApiError, Problem
@@ -191,7 +191,9 @@ def categories(request: HttpRequest):
 class TopicQuery(Schema):
     kind: schemas.Kind | None = None
     status: schemas.Status | None = None
-    category: str | None = NinjaField(None, max_length=80, description="A category's slug.")
+    category: str | None = NinjaField(
+        None, max_length=80, pattern=schemas.SLUG, description="A category's slug."
+    )
     unanswered: bool = False
     tag: str | None = NinjaField(None, max_length=100, pattern=r"^[-a-z0-9_]+$")
     sort: str = NinjaField("activity", pattern="^(activity|newest|metoo|votes)$")
@@ -232,7 +234,10 @@ def topics(request: HttpRequest, response: HttpResponse, query: Query[TopicQuery
 
 @router.get("/topics/{int:topic_id}", response={200: schemas.TopicOut, **ERRORS}, summary="One topic")
 def topic(
-    request: HttpRequest, response: HttpResponse, topic_id: int, page: int = Query(1, ge=1, le=MAX_PAGE)
+    request: HttpRequest,
+    response: HttpResponse,
+    topic_id: int = Path(..., ge=1, le=2**62),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
 ):
     """The question, the official and accepted answers, and one page of replies
     (``FORUM_POSTS_PER_PAGE`` a page; a page past the end gives the last)."""
@@ -314,7 +319,7 @@ def faq_articles(
     response={200: schemas.FaqArticleOut, **ERRORS},
     summary="One FAQ article",
 )
-def faq_article(request: HttpRequest, response: HttpResponse, article_id: int):
+def faq_article(request: HttpRequest, response: HttpResponse, article_id: int = Path(..., ge=1, le=2**62)):
     from wagtail.rich_text import expand_db_html
 
     article = kb_selectors.public_articles().filter(pk=article_id).first() if 0 < article_id < 2**63 else None
@@ -337,7 +342,7 @@ def faq_article(request: HttpRequest, response: HttpResponse, article_id: int):
 class SearchQuery(Schema):
     q: str = NinjaField(max_length=1000)
     type: str | None = NinjaField(None, pattern="^(faq|question|problem|idea|praise|category)$")
-    category: str | None = NinjaField(None, max_length=80)
+    category: str | None = NinjaField(None, max_length=80, pattern=schemas.SLUG)
     status: schemas.Status | None = None
     page: int = NinjaField(1, ge=1, le=MAX_PAGE)
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from forum.models import Topic
 
@@ -157,16 +158,31 @@ class SimilarOut(Schema):
 # --- writes -------------------------------------------------------------------------------
 
 
+SLUG = r"^[-a-zA-Z0-9_]+$"
+
+
+def refuse_nul(value):
+    """Text with NUL characters is refused (no database stores them as text)."""
+    values = value if isinstance(value, list) else [value]
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise ValueError("Text may not contain NUL characters.")
+    return value
+
+
 class AskIn(Schema):
     title: str = Field(max_length=1000)
     body: str = Field(max_length=100_000, description="Markdown.")
-    category: str = Field(max_length=80, description="The category's slug.")
+    category: str = Field(max_length=80, pattern=SLUG, description="The category's slug.")
     kind: Kind = "question"
     tags: list[str] = Field(default_factory=list, max_length=20)
+
+    _no_nul = field_validator("title", "body", "tags")(refuse_nul)
 
 
 class ReplyIn(Schema):
     body: str = Field(max_length=100_000, description="Markdown.")
+
+    _no_nul = field_validator("body")(refuse_nul)
 
 
 class StatusIn(Schema):

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api import services
@@ -58,3 +59,12 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(str(exc)) from exc
     messages.success(request, f"Token \u201c{token.name}\u201d revoked: it no longer works.")
     return redirect("api_tokens")
+
+
+@csrf_exempt  # nothing is written; a POST here gets the same problem as a GET
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Any address under /api/ that names no operation: a 404 problem (never a redirect or an
+    HTML page)."""
+    from api.errors import problem
+
+    return problem(404, "No such address in the API: see /api/v1/docs.")

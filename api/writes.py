@@ -16,6 +16,7 @@ from django.http import HttpRequest
 
 from wagtail.api.v3.auth import BearerTokenAuth
 
+from ninja import Path
 from ninja.throttling import BaseThrottle
 
 from api import reads, schemas
@@ -56,6 +57,8 @@ class TokenRateThrottle(BaseThrottle):
     def wait(self) -> float | None:
         return getattr(self._local, "wait", None)
 
+
+ID = Path(..., ge=1, le=2**62)
 
 # One router for reads and writes: ninja serves one path's methods from one router.
 router = reads.router
@@ -109,7 +112,7 @@ def ask(request: HttpRequest, payload: schemas.AskIn):
     summary="Reply (scope: post)",
     **WRITE,
 )
-def reply(request: HttpRequest, topic_id: int, payload: schemas.ReplyIn):
+def reply(request: HttpRequest, payload: schemas.ReplyIn, topic_id: int = ID):
     check_scope(request.auth, Scope.POST)
     topic = visible_topic(topic_id)
     post_services.post_rate_check(user=request.user)
@@ -132,7 +135,7 @@ def _metoo(request: HttpRequest, topic_id: int, on: bool):
     summary="Say me too (scope: react)",
     **WRITE,
 )
-def metoo(request: HttpRequest, topic_id: int):
+def metoo(request: HttpRequest, topic_id: int = ID):
     return _metoo(request, topic_id, True)
 
 
@@ -142,7 +145,7 @@ def metoo(request: HttpRequest, topic_id: int):
     summary="Take back me too (scope: react)",
     **WRITE,
 )
-def metoo_undo(request: HttpRequest, topic_id: int):
+def metoo_undo(request: HttpRequest, topic_id: int = ID):
     return _metoo(request, topic_id, False)
 
 
@@ -159,7 +162,7 @@ def _vote(request: HttpRequest, post_id: int, on: bool):
     summary="Vote on a reply (scope: react)",
     **WRITE,
 )
-def vote(request: HttpRequest, post_id: int):
+def vote(request: HttpRequest, post_id: int = ID):
     return _vote(request, post_id, True)
 
 
@@ -169,7 +172,7 @@ def vote(request: HttpRequest, post_id: int):
     summary="Take a vote back (scope: react)",
     **WRITE,
 )
-def vote_undo(request: HttpRequest, post_id: int):
+def vote_undo(request: HttpRequest, post_id: int = ID):
     return _vote(request, post_id, False)
 
 
@@ -179,7 +182,7 @@ def vote_undo(request: HttpRequest, post_id: int):
     summary="Follow (scope: react)",
     **WRITE,
 )
-def follow(request: HttpRequest, topic_id: int):
+def follow(request: HttpRequest, topic_id: int = ID):
     check_scope(request.auth, Scope.REACT)
     topic = visible_topic(topic_id)
     follows.topic_follow(user=request.user, topic=topic)
@@ -192,7 +195,7 @@ def follow(request: HttpRequest, topic_id: int):
     summary="Unfollow (scope: react)",
     **WRITE,
 )
-def unfollow(request: HttpRequest, topic_id: int):
+def unfollow(request: HttpRequest, topic_id: int = ID):
     check_scope(request.auth, Scope.REACT)
     topic = visible_topic(topic_id)
     follows.topic_unfollow(user=request.user, topic=topic)
@@ -212,7 +215,7 @@ def _mark(request: HttpRequest, post_id: int, service):
     summary="Mark the official answer (staff; scope: manage)",
     **WRITE,
 )
-def official(request: HttpRequest, post_id: int):
+def official(request: HttpRequest, post_id: int = ID):
     return _mark(request, post_id, post_services.post_mark_official)
 
 
@@ -222,7 +225,7 @@ def official(request: HttpRequest, post_id: int):
     summary="Unmark the official answer (staff; scope: manage)",
     **WRITE,
 )
-def official_undo(request: HttpRequest, post_id: int):
+def official_undo(request: HttpRequest, post_id: int = ID):
     return _mark(request, post_id, post_services.post_unmark_official)
 
 
@@ -232,7 +235,7 @@ def official_undo(request: HttpRequest, post_id: int):
     summary="Accept an answer (the asker or staff; scope: manage)",
     **WRITE,
 )
-def accept(request: HttpRequest, post_id: int):
+def accept(request: HttpRequest, post_id: int = ID):
     return _mark(request, post_id, post_services.post_accept)
 
 
@@ -242,7 +245,7 @@ def accept(request: HttpRequest, post_id: int):
     summary="Unaccept (the asker or staff; scope: manage)",
     **WRITE,
 )
-def accept_undo(request: HttpRequest, post_id: int):
+def accept_undo(request: HttpRequest, post_id: int = ID):
     return _mark(request, post_id, post_services.post_unaccept)
 
 
@@ -252,7 +255,7 @@ def accept_undo(request: HttpRequest, post_id: int):
     summary="Set the status (staff; scope: manage)",
     **WRITE,
 )
-def status(request: HttpRequest, topic_id: int, payload: schemas.StatusIn):
+def status(request: HttpRequest, payload: schemas.StatusIn, topic_id: int = ID):
     check_scope(request.auth, Scope.MANAGE)
     topic = selectors.topic_for_page(visible_topic(topic_id).pk)
     topic_services.topic_set_status(actor=request.user, topic=topic, status=payload.status)

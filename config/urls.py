@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -23,6 +23,7 @@ urlpatterns = [
     path("sitemap-<slug:section>.xml", home_views.sitemap_section, name="sitemap_section"),
     path("robots.txt", home_views.robots_txt, name="robots_txt"),
     path("api/v1/", api.urls),
+    re_path(r"^api/", api_views.not_found),  # anything else under /api/: a problem, not a page
     path("accounts/api-tokens/", api_views.tokens, name="api_tokens"),
     path("accounts/api-tokens/<int:pk>/revoke/", api_views.token_revoke, name="api_token_revoke"),
     # Before Wagtail's pages: the FAQ's feed sits beside its pages.
