@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Mail and feeds link to the port actually served (the Sites records follow it on migrate).
+SITE_URL ?= http://127.0.0.1:$(PORT)
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test test-fast lint format check bench bench-quick bench-search bench-semantic clean
+.PHONY: install run serve test test-fast lint format check lock audit bench bench-quick bench-mixed bench-search bench-semantic clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-semantic.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +19,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-semantic.
 install: $(VENV)/.installed
 
 ## Run the demo site on 127.0.0.1:$(PORT) with the embedded defaults.
+run: export SITE_URL := $(SITE_URL)
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
@@ -40,11 +43,28 @@ check: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
+## The production lock file: every runtime package pinned with its hashes, for
+## `pip install --require-hashes -r requirements.lock` (docs/deployment.md). Rerun after
+## changing requirements.txt; the lock keeps its versions unless a pin asks for another.
+lock: install
+	$(VENV)/bin/uv pip compile requirements.txt --generate-hashes --python-version 3.11.5 \
+	  --custom-compile-command "make lock" --quiet -o requirements.lock
+
+## Known vulnerabilities in the locked packages (says so when no advisory source answers).
+audit: install
+	PIP_AUDIT=$(VENV)/bin/pip-audit $(PY) .ci/audit_dependencies.py requirements.lock
+
 ## Benchmarks (see README "Benchmarks"): ours and the Spirit peer, same data size, one run.
 TOPICS ?= 5000
 BENCH_ARGS ?=
 bench: install
 	$(PY) bench/run.py --topics $(TOPICS) $(BENCH_ARGS)
+
+## Mixed traffic (bench/mixed.py, docs/performance.md): anonymous readers on a long tail of pages
+## while members write at 0, 1, 5 and 20 writes/s; embedded and production configurations; ours
+## and the Spirit peer in one run. BENCH_ARGS="--with-search", "--config production", ...
+bench-mixed: install
+	$(PY) bench/mixed.py --topics $(TOPICS) $(BENCH_ARGS)
 
 ## Only this site, short runs: a quick look while working.
 bench-quick: install

@@ -1,4 +1,10 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+
 from allauth.account.adapter import DefaultAccountAdapter
+
+from config.clientip import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -9,9 +15,20 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def pre_login(self, request, user, **kwargs):
         if getattr(user, "is_placeholder", False):
-            from django.contrib import messages
-            from django.shortcuts import redirect
-
             messages.error(request, "This account was imported and cannot sign in.")
             return redirect("account_login")
         return super().pre_login(request, user, **kwargs)
+
+    def clean_username(self, username, shallow=False):
+        """allauth's checks, then: no new username may look like a team member's name."""
+        from accounts import names
+
+        username = super().clean_username(username, shallow=shallow)
+        if not shallow and names.impersonated_member(username) is not None:
+            raise ValidationError("That username looks like a team member's name; choose another.")
+        return username
+
+    def get_client_ip(self, request) -> str:
+        """allauth's rate limits key clients the way the rest of the site does
+        (``config.clientip``: ``TRUSTED_PROXY_COUNT`` proxies in front)."""
+        return client_ip(request)

@@ -4,6 +4,7 @@ from django.template.defaultfilters import filesizeformat
 
 from PIL import Image, UnidentifiedImageError
 
+from accounts import names
 from accounts.services import AVATAR_FORMATS
 
 MAX_AVATAR_PIXELS = 40_000_000  # refuse decompression bombs before decoding
@@ -33,11 +34,13 @@ class ProfileForm(forms.Form):
         self.user = user
 
     def clean_display_name(self) -> str:
+        """The name normalised (``accounts.names``); refused when another member goes by it,
+        or when it looks like the name of a member of staff, a moderator or an editor."""
         from django.db.models import Q
 
         from accounts.models import User
 
-        name = " ".join(self.cleaned_data["display_name"].split())
+        name = names.normalise_name(self.cleaned_data["display_name"])
         if not name:
             return name
         if not any(ch.isalnum() for ch in name):
@@ -50,6 +53,12 @@ class ProfileForm(forms.Form):
         )
         if taken:
             raise forms.ValidationError("Another member already goes by that name; choose another.")
+        lookalike = names.impersonated_member(name, exclude_pk=self.user.pk)
+        if lookalike is not None:
+            raise forms.ValidationError(
+                f"That name looks too much like \u201c{lookalike.name}\u201d, who speaks for the "
+                "community team; choose a name that looks different."
+            )
         return name
 
     def clean_avatar(self):

@@ -34,3 +34,9 @@ def is_moderator(user) -> bool:
 
 def is_editor(user) -> bool:
     return user_in_group(user, EDITORS)
+
+
+def is_editor_or_staff(user) -> bool:
+    """Editors and Staff: the people who curate the FAQ, promote topics into it and read the
+    staff reports. The one place this pair of roles is decided."""
+    return is_editor(user) or is_staff_member(user)

@@ -7,8 +7,10 @@ Rules:
   re-encoded (which drops anything hidden in the file) and cut to a 256 px square.
 * Deleting an account needs the account's password. The member's posts and topics stay,
   shown as from "a deleted user" (their author becomes NULL); their votes, "me too"s, follows,
-  open flags and notifications go, and the counters those moved are moved back. Superusers
-  cannot delete themselves here (someone must keep the keys).
+  open flags and notifications go, and the counters those moved are moved back: each app does
+  that for its own rows when ``accounts.signals.user_deleting`` is sent (the forum in
+  ``forum.services.members``). Superusers cannot delete themselves here (someone must keep the
+  keys).
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 
 from PIL import Image, ImageOps
+
+from accounts.signals import user_deleting
 
 logger = logging.getLogger(__name__)
 
@@ -85,32 +87,14 @@ def _delete_file(storage, name: str) -> None:
 
 
 def account_delete(*, user, actor) -> None:
-    """Delete ``user``'s account, keeping their posts (shown as from "a deleted user")."""
-    from forum.models import Flag, Follow, MeToo, Post, Topic, Vote
+    """Delete ``user``'s account, keeping their posts (shown as from "a deleted user").
 
+    The apps built on accounts clean up after themselves on ``user_deleting``, in the same
+    transaction, before the row goes."""
     check_delete_account(actor, user)
     avatar_name = user.avatar.name if user.avatar else ""
     with transaction.atomic():
-        # Move back the counters the rows about to be deleted moved up.
-        Post.objects.filter(votes__user=user).update(vote_count=F("vote_count") - 1)
-        votes_per_topic = (
-            Vote.objects.filter(user=user, post__topic=OuterRef("pk"))
-            .values("post__topic")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        Topic.objects.filter(pk__in=Vote.objects.filter(user=user).values("post__topic")).update(
-            vote_count=F("vote_count") - Coalesce(Subquery(votes_per_topic), 0)
-        )
-        Topic.objects.filter(metoos__user=user).update(metoo_count=F("metoo_count") - 1)
-        Topic.objects.filter(follows__user=user, follower_count__gt=0).update(
-            follower_count=F("follower_count") - 1
-        )
-        open_flags = Flag.objects.filter(reporter=user, state=Flag.State.OPEN)
-        Post.objects.filter(flags__in=open_flags, flag_count__gt=0).update(flag_count=F("flag_count") - 1)
-        Vote.objects.filter(user=user).delete()
-        MeToo.objects.filter(user=user).delete()
-        Follow.objects.filter(user=user).delete()
+        user_deleting.send(sender=type(user), user=user)
         user.delete()
     if avatar_name:
         transaction.on_commit(lambda: _delete_file(user.avatar.storage, avatar_name))

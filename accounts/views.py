@@ -6,16 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts import roles, selectors, services
+from accounts import roles, services
 from accounts.forms import DeleteAccountForm, ProfileForm
 from accounts.models import User
-
-PROFILE_POSTS_PER_PAGE = 15
+from accounts.signals import profile_context
 
 
 def _member(username: str) -> User:
@@ -23,20 +21,17 @@ def _member(username: str) -> User:
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
+    """A member's public page: who they are here; the apps built on accounts add what they
+    know (``accounts.signals.profile_context``: the forum adds posts and counts)."""
     member = _member(username)
-    page = Paginator(selectors.public_posts(member), PROFILE_POSTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "member": member,
-            "stats": selectors.profile_stats(member),
-            "is_staff_member": roles.is_staff_member(member),
-            "page_obj": page,
-            "posts": page.object_list,
-            "is_self": request.user.is_authenticated and request.user.pk == member.pk,
-        },
-    )
+    context = {
+        "member": member,
+        "is_staff_member": roles.is_staff_member(member),
+        "is_self": request.user.is_authenticated and request.user.pk == member.pk,
+    }
+    for _receiver, extra in profile_context.send(sender=User, request=request, member=member):
+        context.update(extra or {})
+    return render(request, "accounts/profile.html", context)
 
 
 @login_required

@@ -108,7 +108,7 @@ def _faq_pages(notes: list[str]) -> list[dict]:
 def targets() -> dict:
     notes: list[str] = []
     pages: list[dict] = []
-    generated = Topic.objects.filter(external_id__startswith="gen:", is_hidden=False)
+    generated = Topic.objects.visible().filter(external_id__startswith="gen:")
     pages.append({"name": "topic_list", "path": "/community/", "group": "forum", "peer": "home"})
     normal = generated.filter(reply_count=8).order_by("pk").first()
     if normal:

@@ -3,7 +3,7 @@
 In a throwaway folder (SQLite database and index), bulk-creates N topics with the forum's
 models (a question each, an official answer for about half), rebuilds the index through the
 backend (timed: documents per second, one process and then ``--procs``), and times queries
-through ``Topic.objects.filter(is_hidden=False).search(q)`` as a search page runs them: the
+through ``Topic.objects.visible().search(q)`` as a search page runs them: the
 count plus the first 10 results (loaded from the database), plus autocomplete and a facet.
 Prints p50 and p95 per query.
 
@@ -224,15 +224,15 @@ def time_queries(rounds: int) -> list[tuple[str, float, float]]:
     from forum.models import Topic
 
     def page(query: str) -> None:
-        results = Topic.objects.filter(is_hidden=False).search(query)
+        results = Topic.objects.visible().search(query)
         results.count()
         list(results[:10])
 
     def autocomplete(query: str) -> None:
-        list(Topic.objects.filter(is_hidden=False).autocomplete(query)[:5])
+        list(Topic.objects.visible().autocomplete(query)[:5])
 
     def facet(query: str) -> None:
-        Topic.objects.filter(is_hidden=False).search(query).facet("status")
+        Topic.objects.visible().search(query).facet("status")
 
     cases = [(f"search: {name} ({q!r})", page, q) for name, q in QUERIES.items()]
     cases.append(("autocomplete: 'expo'", autocomplete, "expo"))

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -9,8 +10,16 @@ from api import views as api_views
 from api.urls import api
 from home import views as home_views
 from kb.feeds import FaqUpdatesFeed
+from ops.health import HealthView
 
 urlpatterns = [
+    # The admin signs in, and resets passwords, through allauth (rate limits, lockout, email
+    # verification, MFA): Wagtail's own forms are never reached, whatever is posted to them.
+    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
+    re_path(
+        r"^admin/password_reset/",
+        RedirectView.as_view(pattern_name="account_reset_password", query_string=False),
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
@@ -19,6 +28,8 @@ urlpatterns = [
     path("u/", include("accounts.urls")),
     path("kb/", include("kb.urls")),
     path("notifications/", include("notifications.urls")),
+    path("health/", HealthView.as_view(), name="health"),
+    path("mentions/", include("mentions.urls")),
     path("sitemap.xml", home_views.sitemap, name="sitemap"),
     path("sitemap-<slug:section>.xml", home_views.sitemap_section, name="sitemap_section"),
     path("robots.txt", home_views.robots_txt, name="robots_txt"),

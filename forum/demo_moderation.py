@@ -77,7 +77,8 @@ def seed(log=print) -> None:
     # Votes on replies and "me too" on topics, spread deterministically over the demo members.
     votes = 0
     replies = (
-        Post.objects.filter(topic__in=topics, is_hidden=False)
+        Post.objects.visible()
+        .filter(topic__in=topics)
         .exclude(pk__in=[t.first_post_id for t in topics])
         .exclude(author__username=SPAMMER[0])
         .exclude(source=OFF_TOPIC)  # this seeder's own posts come later; keep reruns identical

@@ -11,19 +11,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from wagtail.search import index
-from wagtail.search.queryset import SearchableQuerySetMixin
 
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-
-class SearchableQuerySet(SearchableQuerySetMixin, models.QuerySet):
-    pass
+from forum.links import reverse_fast
+from forum.querysets import PostQuerySet, SearchableQuerySet, TopicQuerySet
 
 
 class Category(index.Indexed, models.Model):
@@ -49,18 +46,19 @@ class Category(index.Indexed, models.Model):
         ordering = ["order", "name"]
         verbose_name_plural = "categories"
 
-    # Addresses under /community/ that a category slug would shadow or be confused with.
-    RESERVED_SLUGS = frozenset({"ask", "preview", "feed", "moderation", "members", "t", "topics", "p"})
-
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:category", kwargs={"slug": self.slug})
+        return reverse_fast("forum:category", slug=self.slug)
 
     def clean(self) -> None:
         super().clean()
-        if self.slug in self.RESERVED_SLUGS:
+        # The reserved slugs come from the routes (forum.urls), which import the views and so
+        # these models: read them when a category is validated, not at import time.
+        from forum.urls import reserved_category_slugs
+
+        if self.slug in reserved_category_slugs():
             raise ValidationError(
                 {
                     "slug": f"\u201c{self.slug}\u201d is part of the community's own addresses; choose another slug."
@@ -152,7 +150,7 @@ class Topic(index.Indexed, models.Model):
         max_length=64, blank=True, default="", help_text="Identity in an imported community."
     )
 
-    objects = SearchableQuerySet.as_manager()
+    objects = TopicQuerySet.as_manager()
 
     # The title weighs 1.5 times the question: measured on real duplicate questions (see
     # bench/search_quality.py), a heavier title lets short titles that merely share a word or
@@ -214,7 +212,7 @@ class Topic(index.Indexed, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:topic", kwargs={"pk": self.pk, "slug": self.slug or "topic"})
+        return reverse_fast("forum:topic", pk=self.pk, slug=self.slug or "topic")
 
     @property
     def has_answer(self) -> bool:
@@ -276,6 +274,8 @@ class Post(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=64, blank=True, default="")
 
+    objects = PostQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
@@ -288,7 +288,7 @@ class Post(models.Model):
         return f"Post {self.pk} in {self.topic_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:post", kwargs={"pk": self.pk})
+        return reverse_fast("forum:post", pk=self.pk)
 
     @property
     def is_question(self) -> bool:

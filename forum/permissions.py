@@ -99,6 +99,16 @@ def check_ask(user) -> None:
     _require_participant(user)
 
 
+def check_post_for_placeholder(actor, author) -> None:
+    """Staff may post a question on behalf of a placeholder author (someone who wrote it
+    elsewhere and has no account here); nobody may post on behalf of a real member."""
+    _require_participant(actor)
+    if not is_staff(actor):
+        raise PermissionDenied("Only staff can post on someone else's behalf.")
+    if not getattr(author, "is_placeholder", False):
+        raise PermissionDenied("Questions can be posted on behalf of outside authors only, not members.")
+
+
 def check_reply(user, topic: Topic) -> None:
     _require_participant(user)
     check_view_topic(user, topic)
@@ -237,7 +247,7 @@ def check_nominate_for_faq(user, topic: Topic) -> None:
 
 
 def check_promote(user, topic: Topic) -> None:
-    if not (is_editor(user) or is_staff(user)):
+    if not roles.is_editor_or_staff(user):
         raise PermissionDenied("Only editors and staff can promote topics into the FAQ.")
     if not topic.has_answer:
         raise PermissionDenied("Only topics with an official or accepted answer can be promoted.")

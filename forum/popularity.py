@@ -18,7 +18,7 @@ that last year's burst does not outrank this week's:
   and the score halves every ``HALF_LIFE_DAYS`` days.
 
 ``refresh_popularity()`` recomputes and stores it (``manage.py refresh_popularity`` and the
-``kb.tasks.refresh_popularity_task`` task call it); FAQ promotion candidates and "popular"
+``forum.tasks.refresh_popularity_task`` task call it); FAQ promotion candidates and "popular"
 sorting read the stored value.
 """
 

@@ -22,6 +22,3 @@ urlpatterns: list = [
     path("moderation/", views.moderation_queue, name="moderation_queue"),
     path("moderation/p/<int:pk>/resolve/", views.resolve_flags, name="resolve_flags"),
 ]
-
-# Slugs a category cannot take because the routes above own them.
-RESERVED_SLUGS = frozenset({"moderation", "members"})

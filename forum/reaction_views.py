@@ -28,9 +28,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.http import safe_next, wants_json
 from forum import permissions, selectors
 from forum.models import Flag, Post, Topic
 from forum.services import moderation, reactions
@@ -91,19 +91,6 @@ class ResolveForm(forms.Form):
 # --- plumbing ---------------------------------------------------------------------------
 
 
-def wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def _back(request: HttpRequest, fallback: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return fallback
-
-
 def _post_url(post: Post) -> str:
     if post.topic.first_post_id == post.pk:
         return post.topic.get_absolute_url()
@@ -125,7 +112,7 @@ def action(view):
             message = str(exc) or "You can't do that."
             if not permissions.is_signed_in(request.user):
                 fallback = request.get_full_path() if request.method == "GET" else reverse("forum:index")
-                next_url = _back(request, fallback)
+                next_url = safe_next(request, fallback)
                 if wants_json(request):
                     login = f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': next_url})}"
                     return JsonResponse({"error": message, "login_url": login}, status=401)
@@ -177,7 +164,7 @@ def metoo(request: HttpRequest, pk: int) -> HttpResponse:
     )
     return _done(
         request,
-        _back(request, topic.get_absolute_url()),
+        safe_next(request, topic.get_absolute_url()),
         message,
         {"active": active, "count": topic.metoo_count},
     )
@@ -191,7 +178,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     active = reactions.post_toggle_vote(user=request.user, post=post, set_to=_want_state(request))
     message = "Your vote is counted." if active else "Your vote is withdrawn."
     return _done(
-        request, _back(request, _post_url(post)), message, {"active": active, "count": post.vote_count}
+        request, safe_next(request, _post_url(post)), message, {"active": active, "count": post.vote_count}
     )
 
 
@@ -205,7 +192,7 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
     post = _get_post(pk)
     permissions.check_view_topic(request.user, post.topic)
     permissions.check_flag(request.user, post)
-    back = _back(request, _post_url(post))
+    back = safe_next(request, _post_url(post))
     form = FlagForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
@@ -253,7 +240,7 @@ def _reason(request: HttpRequest) -> str:
 def hide_post(request: HttpRequest, pk: int) -> HttpResponse:
     post = _get_post(pk)
     permissions.check_hide(request.user, post)
-    back = _back(request, _post_url(post))
+    back = safe_next(request, _post_url(post))
     try:
         changed = moderation.post_hide(user=request.user, post=post, reason=_reason(request))
     except ValidationError as exc:
@@ -275,7 +262,7 @@ def unhide_post(request: HttpRequest, pk: int) -> HttpResponse:
     permissions.check_hide(request.user, post)
     changed = moderation.post_unhide(user=request.user, post=post)
     message = "The post is visible again." if changed else "That post was not hidden."
-    return _done(request, _back(request, _post_url(post)), message, {"hidden": False})
+    return _done(request, safe_next(request, _post_url(post)), message, {"hidden": False})
 
 
 @require_POST
@@ -283,7 +270,7 @@ def unhide_post(request: HttpRequest, pk: int) -> HttpResponse:
 def hide_topic(request: HttpRequest, pk: int) -> HttpResponse:
     topic = get_object_or_404(Topic, pk=pk)
     permissions.check_hide(request.user, topic)
-    back = _back(request, topic.get_absolute_url())
+    back = safe_next(request, topic.get_absolute_url())
     try:
         changed = moderation.topic_hide(user=request.user, topic=topic, reason=_reason(request))
     except ValidationError as exc:
@@ -303,7 +290,7 @@ def unhide_topic(request: HttpRequest, pk: int) -> HttpResponse:
     permissions.check_hide(request.user, topic)
     changed = moderation.topic_unhide(user=request.user, topic=topic)
     message = "The topic is visible again." if changed else "That topic was not hidden."
-    return _done(request, _back(request, topic.get_absolute_url()), message, {"hidden": False})
+    return _done(request, safe_next(request, topic.get_absolute_url()), message, {"hidden": False})
 
 
 # --- bans -------------------------------------------------------------------------------
@@ -319,7 +306,7 @@ def ban_user(request: HttpRequest, username: str) -> HttpResponse:
     """GET: the ban form (a reason is required); POST: ban."""
     target = _member(username)
     permissions.check_ban(request.user, target)
-    back = _back(request, reverse("forum:moderation_queue"))
+    back = safe_next(request, reverse("forum:moderation_queue"))
     form = BanForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -348,7 +335,7 @@ def unban_user(request: HttpRequest, username: str) -> HttpResponse:
     moderation.user_unban(user=request.user, target=target)
     return _done(
         request,
-        _back(request, reverse("forum:moderation_queue")),
+        safe_next(request, reverse("forum:moderation_queue")),
         f"{target.name} may take part again.",
         {"banned": False},
     )
@@ -378,7 +365,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 def resolve_flags(request: HttpRequest, pk: int) -> HttpResponse:
     post = _get_post(pk)
     permissions.check_moderate(request.user)
-    back = _back(request, reverse("forum:moderation_queue"))
+    back = safe_next(request, reverse("forum:moderation_queue"))
     form = ResolveForm(request.POST)
     if not form.is_valid():
         return _invalid(request, back, "Choose uphold or dismiss.", dict(form.errors))

@@ -48,3 +48,14 @@ urlpatterns += [
     path("<slug:slug>/follow/", views.category_follow, name="category_follow"),
     path("<slug:slug>/unfollow/", views.category_unfollow, name="category_unfollow"),
 ]
+
+# Slugs no route owns that would still read as the site's own addresses under /community/.
+CONFUSABLE_SLUGS = frozenset({"tags", "search", "u"})
+
+
+def reserved_category_slugs() -> frozenset[str]:
+    """The one reserved-slug list: the first segment of every fixed route above (a category
+    with that slug would be shadowed by it), plus ``CONFUSABLE_SLUGS``. Derived from the routes,
+    so a new address under /community/ reserves its slug by being added."""
+    segments = {str(pattern.pattern).split("/", 1)[0] for pattern in urlpatterns}
+    return frozenset({s for s in segments if s and "<" not in s} | CONFUSABLE_SLUGS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.ratelimit import throttle, user_or_client_key
+from core.http import safe_next
 from forum import cache as page_cache
 from forum import markup, permissions, selectors
 from forum.cache import anonymous_page_cache, count_topic_view
@@ -60,7 +62,7 @@ def denied_to_login(view):
             if not permissions.is_signed_in(request.user):
                 next_url = request.get_full_path()
                 if request.method != "GET":
-                    next_url = _safe_back(request, fallback=reverse("forum:index"))
+                    next_url = safe_next(request, fallback=reverse("forum:index"))
                 return redirect_to_login(next_url)
             raise
 
@@ -77,16 +79,6 @@ def _unwrap_user(request: HttpRequest):
         user = user._wrapped
         request.user = user
     return user
-
-
-def _safe_back(request: HttpRequest, *, fallback: str) -> str:
-    """Where an action returns to: the ``next`` field when it is a local path, else ``fallback``."""
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    candidate = request.POST.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
-        return candidate
-    return fallback
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -127,7 +119,8 @@ def topic_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             request.GET.get("page"),
             settings.FORUM_TOPICS_PER_PAGE,
         )
-        results = {"category": category, "page": page, "topics": page.object_list, "any_filter": any_filter}
+        topics = selectors.with_tags(page.object_list)
+        results = {"category": category, "page": page, "topics": topics, "any_filter": any_filter}
         return render_to_string("forum/includes/topic_list_results.html", results, request=request)
 
     # The rows depend only on the address, the filters and whether hidden topics are shown.
@@ -222,6 +215,13 @@ def ask(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@throttle(
+    "preview",
+    rate_setting="PREVIEW_RATE_LIMIT",
+    key=user_or_client_key,
+    message="The preview is taking a break: you asked for many in a short time.",
+    as_json=True,
+)
 def preview(request: HttpRequest) -> HttpResponse:
     """The HTML that ``forum.markup`` makes of ``source``, for the live preview."""
     if not permissions.is_signed_in(request.user):
@@ -315,6 +315,9 @@ def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "status_form": StatusForm(initial={"status": topic.status}) if is_staff else None,
         "duplicate_form": DuplicateForm() if is_staff else None,
         "move_form": MoveForm(initial={"category": topic.category_id}) if is_staff else None,
+        # What the template's {% url 'account_login' %}?next={{ request.get_full_path|urlencode }}
+        # gives, once per page instead of once per post.
+        "login_next_url": f"{reverse('account_login')}?next={quote(request.get_full_path())}",
         **page_cache.fragment_context(),
     }
     return render(request, "forum/topic_detail.html", context)
@@ -532,7 +535,7 @@ def _topic_action(handler):
         else:
             if message:
                 messages.success(request, message)
-        return redirect(_safe_back(request, fallback=topic.get_absolute_url()))
+        return redirect(safe_next(request, fallback=topic.get_absolute_url()))
 
     return view
 

@@ -24,7 +24,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
@@ -39,16 +38,12 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from wagtail.users.views.bulk_actions.user_bulk_action import UserBulkAction
 
 from accounts import roles
+from core.http import safe_next
 from forum import permissions, selectors
 from forum.models import Category, Flag, Post, Topic
 from forum.services import moderation
 
 QUEUE_PER_PAGE = 20
-
-# Category slugs the forum's own addresses take (/community/<slug>/ would never be reached).
-RESERVED_CATEGORY_SLUGS = frozenset(
-    {"ask", "preview", "feed", "t", "topics", "p", "moderation", "members", "tags", "search", "u"}
-)
 
 
 # --- permissions ------------------------------------------------------------------------
@@ -120,7 +115,9 @@ flag_policy = RolePermissionPolicy(Flag, view_groups=MODERATORS)
 class CategoryAdminForm(WagtailAdminModelForm):
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
-        if slug in RESERVED_CATEGORY_SLUGS:
+        from forum.urls import reserved_category_slugs  # the routes import the views, as this does
+
+        if slug in reserved_category_slugs():
             raise ValidationError(
                 f"\u201c{slug}\u201d is used by the community\u2019s own addresses; choose another."
             )
@@ -307,13 +304,6 @@ class FlagViewSet(SnippetViewSet):
 # --- the moderation queue and bans ------------------------------------------------------
 
 
-def _back(request, fallback: str) -> str:
-    candidate = request.POST.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
-        return candidate
-    return fallback
-
-
 def _admin_action(view):
     """Moderator-only admin POST: refusals become a message and a redirect back."""
 
@@ -325,7 +315,7 @@ def _admin_action(view):
             messages.error(request, str(exc))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-        return redirect(_back(request, reverse("forum_moderation:queue")))
+        return redirect(safe_next(request, reverse("forum_moderation:queue")))
 
     return require_POST(wrapper)
 
@@ -365,7 +355,7 @@ def queue_resolve(request, pk: int):
     messages.success(
         request, f"{verb} {closed} flag{'s' if closed != 1 else ''} on \u201c{post.topic.title}\u201d."
     )
-    return redirect(_back(request, reverse("forum_moderation:queue")))
+    return redirect(safe_next(request, reverse("forum_moderation:queue")))
 
 
 @_admin_action
@@ -373,7 +363,7 @@ def queue_hide(request, pk: int):
     post = get_object_or_404(Post.objects.select_related("topic"), pk=pk)
     moderation.post_hide(user=request.user, post=post, reason=request.POST.get("reason", ""))
     messages.success(request, "The post is hidden.")
-    return redirect(_back(request, reverse("forum_moderation:queue")))
+    return redirect(safe_next(request, reverse("forum_moderation:queue")))
 
 
 @_admin_action
@@ -381,7 +371,7 @@ def queue_unhide(request, pk: int):
     post = get_object_or_404(Post.objects.select_related("topic"), pk=pk)
     moderation.post_unhide(user=request.user, post=post)
     messages.success(request, "The post is visible again.")
-    return redirect(_back(request, reverse("forum_moderation:queue")))
+    return redirect(safe_next(request, reverse("forum_moderation:queue")))
 
 
 @_admin_action
@@ -389,7 +379,7 @@ def member_ban(request, pk: int):
     target = get_object_or_404(get_user_model(), pk=pk)
     moderation.user_ban(user=request.user, target=target, reason=request.POST.get("reason", ""))
     messages.success(request, f"{target.name} is banned.")
-    return redirect(_back(request, reverse("forum_moderation:banned")))
+    return redirect(safe_next(request, reverse("forum_moderation:banned")))
 
 
 @_admin_action
@@ -397,7 +387,7 @@ def member_unban(request, pk: int):
     target = get_object_or_404(get_user_model(), pk=pk)
     moderation.user_unban(user=request.user, target=target)
     messages.success(request, f"{target.name} may take part again.")
-    return redirect(_back(request, reverse("forum_moderation:banned")))
+    return redirect(safe_next(request, reverse("forum_moderation:banned")))
 
 
 class BanLookupForm(forms.Form):

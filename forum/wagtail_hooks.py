@@ -8,6 +8,7 @@ from wagtail.snippets.models import register_snippet
 
 from forum import viewsets
 from forum.models import Category, Flag, Post, Topic
+from forum.reports import admin as reports_admin  # noqa: F401  (registers the report's URL and menu item)
 
 for model, policy in (
     (Category, viewsets.category_policy),

@@ -21,6 +21,7 @@ from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, NumberCol
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets.button import HeaderButton
 
+from accounts import roles
 from forum import permissions
 from forum.models import Topic
 from kb import selectors
@@ -30,7 +31,7 @@ from kb.services import suggested_section, topic_promote_to_faq
 
 def can_curate(user) -> bool:
     """Editors and Staff curate the FAQ (superusers hold every role)."""
-    return permissions.is_editor(user) or permissions.is_staff(user)
+    return roles.is_editor_or_staff(user)
 
 
 def _require_curator(view_func):

@@ -276,7 +276,8 @@ def _promote_demo_topics(sections: list[FaqSectionPage], log) -> None:
     if FaqArticlePage.objects.filter(source_topic__isnull=False).exists():
         return  # promoted on an earlier run
     candidates = list(
-        Topic.objects.filter(is_hidden=False, faq_page__isnull=True)
+        Topic.objects.visible()
+        .filter(faq_page__isnull=True)
         .filter(Q(official_answer__isnull=False) | Q(accepted_answer__isnull=False))
         .order_by("-popularity", "-view_count", "pk")[:3]
     )

@@ -80,7 +80,8 @@ def promotion_candidates() -> QuerySet[Topic]:
     """Visible topics with an official or accepted answer that are not in the FAQ yet, most
     popular first (nominated topics first among equals)."""
     return (
-        Topic.objects.filter(is_hidden=False, faq_page__isnull=True)
+        Topic.objects.visible()
+        .filter(faq_page__isnull=True)
         .filter(Q(official_answer__isnull=False) | Q(accepted_answer__isnull=False))
         .select_related("category")
         .order_by("-popularity", "-nominated_for_faq", "-id")

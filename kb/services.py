@@ -28,8 +28,11 @@ from wagtail.log_actions import log as log_action
 
 from bs4 import BeautifulSoup
 
+from config import ratelimit
+from config.clientip import client_network
 from forum import events, markup, permissions
 from forum.models import Post, Topic, TopicEvent
+from forum.services import status as status_rules
 from kb.models import (
     ANSWER_FEATURES,
     CONTEXT_FEATURES,
@@ -46,8 +49,8 @@ HELPFUL_RATE_WINDOW = 600
 VIEW_WINDOW_SECONDS = 3600
 
 
-class RateLimited(Exception):
-    """Too many requests from one visitor; the message is for people."""
+#: Too many requests from one visitor; the message is for people.
+RateLimited = ratelimit.RateLimited
 
 
 # --- rich text --------------------------------------------------------------------------------
@@ -239,43 +242,14 @@ def article_published(*, article: FaqArticlePage, actor=None) -> None:
     """Publishing an article promoted from a topic answers that topic in public.
 
     The topic points at the article (its banner says "This is answered in our FAQ"), and its
-    status becomes solved, unless staff chose its status by hand; the change is on the topic's
-    timeline and ``forum.events.status_changed`` is sent after commit.
+    status becomes solved, unless staff chose its status by hand: the forum's status rules
+    (``forum.services.status.topic_mark_solved_by_faq``) decide and record it.
     """
     if not article.source_topic_id:
         return
-    with transaction.atomic():
-        topic = Topic.objects.select_for_update().filter(pk=article.source_topic_id).first()
-        if topic is None:
-            return
-        fields = []
-        if topic.faq_page_id != article.pk:
-            topic.faq_page_id = article.pk
-            fields.append("faq_page")
-        old_status = topic.status
-        new_status = Topic.Status.SOLVED
-        change_status = not topic.status_set_by_staff and old_status not in (
-            new_status,
-            Topic.Status.DUPLICATE,
-        )
-        if change_status:
-            topic.status = new_status
-            fields.append("status")
-        if fields:
-            topic.save(update_fields=fields)
-        if change_status:
-            TopicEvent.objects.create(
-                topic=topic,
-                actor=actor,
-                kind=TopicEvent.Kind.STATUS,
-                from_value=old_status,
-                to_value=new_status,
-            )
-            transaction.on_commit(
-                lambda: events.status_changed.send(
-                    sender=Topic, topic=topic, actor=actor, old_status=old_status, new_status=new_status
-                )
-            )
+    status_rules.topic_mark_solved_by_faq(
+        topic_id=article.source_topic_id, faq_page_id=article.pk, actor=actor
+    )
 
 
 # --- "Was this helpful?" --------------------------------------------------------------------
@@ -304,22 +278,22 @@ def visitor_from_request(request: HttpRequest, *, create_session: bool = False) 
         if request.session.session_key is None and create_session:
             request.session.save()
         session_key = request.session.session_key or ""
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    address = client_network(request)
     return Visitor(user=user, session_key=session_key, address=address)
 
 
 def _check_rate(visitor: Visitor) -> None:
-    for who in {visitor.key, f"ip:{visitor.address}"}:
-        key = f"kb:helpful-rate:{who}"
-        cache.add(key, 0, HELPFUL_RATE_WINDOW)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, HELPFUL_RATE_WINDOW)
-            count = 1
-        limit = HELPFUL_RATE_LIMIT if who == visitor.key else HELPFUL_RATE_LIMIT * 5
-        if count > limit:
-            raise RateLimited("You have sent a lot of feedback in a short time. Please try again later.")
+    """At most ``HELPFUL_RATE_LIMIT`` votes and comments per visitor per window, and five
+    times that per client address (a household or office shares one)."""
+    message = "You have sent a lot of feedback in a short time. Please try again later."
+    for who, limit in ((visitor.key, HELPFUL_RATE_LIMIT), (f"ip:{visitor.address}", HELPFUL_RATE_LIMIT * 5)):
+        ratelimit.hit(
+            scope="helpful",
+            who=who,
+            rate=ratelimit.Rate(limit=limit, period=HELPFUL_RATE_WINDOW),
+            message=message,
+            add_wait=False,
+        )
 
 
 def _clean_comment(comment: str | None) -> str:
@@ -405,7 +379,7 @@ def article_record_view(*, request: HttpRequest, article: FaqArticlePage) -> boo
         who = f"u{user.pk}"
     else:
         session_key = getattr(getattr(request, "session", None), "session_key", None)
-        who = f"s{session_key}" if session_key else f"a{request.META.get('REMOTE_ADDR', '')}"
+        who = f"s{session_key}" if session_key else f"a{client_network(request)}"
     digest = hashlib.sha256(who.encode()).hexdigest()[:32]
     if not cache.add(f"kb:view:{article.pk}:{digest}", 1, VIEW_WINDOW_SECONDS):
         return False

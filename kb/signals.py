@@ -1,12 +1,9 @@
-"""What the FAQ does when Wagtail publishes pages or the forum changes a topic."""
+"""What the FAQ does when Wagtail publishes its pages."""
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from wagtail.signals import page_published
 
-from forum import events
 from kb.models import FaqArticlePage
 
 
@@ -17,21 +14,5 @@ def on_article_published(sender, instance, revision=None, **kwargs):
     article_published(article=instance, actor=actor)
 
 
-def on_topic_activity(sender, topic=None, **kwargs):
-    """A reply or an answer changes a topic's popularity: refresh that one score after commit."""
-    if topic is None:
-        return
-    topic_id = topic.pk
-
-    def refresh():
-        from kb.tasks import refresh_popularity_task
-
-        refresh_popularity_task.enqueue(topic_ids=[topic_id])
-
-    transaction.on_commit(refresh)
-
-
 def connect() -> None:
     page_published.connect(on_article_published, sender=FaqArticlePage, dispatch_uid="kb_article_published")
-    for signal in (events.reply_created, events.official_answer_changed, events.accepted_answer_changed):
-        signal.connect(on_topic_activity, dispatch_uid=f"kb_popularity_{id(signal)}")

@@ -10,19 +10,16 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from core.http import wants_json
 from forum.models import Topic
 from kb import services
 from kb.models import FaqArticlePage
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 def _reply(
     request: HttpRequest, article: FaqArticlePage, *, ok: bool, message: str, status: int = 200, **data
 ):
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"ok": ok, "message": message, **data}, status=status)
     (messages.success if ok else messages.error)(request, message)
     return redirect(f"{article.url}#helpful")

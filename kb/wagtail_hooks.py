@@ -41,7 +41,7 @@ class TopicChooserViewSet(ChooserViewSet):
     per_page = 20
 
     def get_object_list(self):
-        return self.model_class.objects.filter(is_hidden=False).order_by("-popularity", "-id")
+        return self.model_class.objects.visible().order_by("-popularity", "-id")
 
 
 topic_chooser_viewset = TopicChooserViewSet("kb_topic_chooser", url_prefix="kb/topic-chooser")

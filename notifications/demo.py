@@ -43,9 +43,7 @@ def seed(log=print) -> None:
 def _seed_notifications(customer, staff, log) -> list[Notification]:
     if Notification.objects.filter(recipient=customer).exists():
         return []
-    topics = list(
-        Topic.objects.filter(is_hidden=False).select_related("category").order_by("-created_at")[:6]
-    )
+    topics = list(Topic.objects.visible().select_related("category").order_by("-created_at")[:6])
     if not topics:
         log("  no forum topics yet: skipped demo notifications")
         return []
@@ -60,7 +58,7 @@ def _seed_notifications(customer, staff, log) -> list[Notification]:
     ]
     created = []
     for (kind, age, read, detail), topic in zip(kinds, topics * 2, strict=False):
-        reply = Post.objects.filter(topic=topic, is_hidden=False).exclude(pk=topic.first_post_id).first()
+        reply = Post.objects.visible().filter(topic=topic).exclude(pk=topic.first_post_id).first()
         post = topic.first_post if kind == Notification.Kind.NEW_TOPIC else reply
         actor = post.author if post is not None and post.author_id != customer.pk else staff
         created.append(

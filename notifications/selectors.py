@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from forum import permissions
+from forum.querysets import post_visible_q, topic_visible_q
 from notifications.models import Notification
 
 
@@ -14,8 +15,8 @@ def visible_to(qs: QuerySet[Notification], user) -> QuerySet[Notification]:
     ``forum.permissions.check_view_topic`` / ``check_view_post``, as a filter."""
     if permissions.is_moderator(user):
         return qs
-    return qs.filter(Q(topic__is_hidden=False) | Q(topic__author=user)).filter(
-        Q(post__isnull=True) | Q(post__is_hidden=False) | Q(post__author=user)
+    return qs.filter(topic_visible_q(user, prefix="topic__", include_own=True)).filter(
+        Q(post__isnull=True) | post_visible_q(user, prefix="post__")
     )
 
 

@@ -248,14 +248,16 @@ def topics_needing_accept_reminder(*, now=None):
 
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.ACCEPT_REMINDER_DAYS)
-    other_reply = Post.objects.filter(topic=OuterRef("pk"), is_hidden=False).exclude(
-        Q(author=OuterRef("author")) | Q(pk=OuterRef("first_post_id"))
+    other_reply = (
+        Post.objects.visible()
+        .filter(topic=OuterRef("pk"))
+        .exclude(Q(author=OuterRef("author")) | Q(pk=OuterRef("first_post_id")))
     )
     return (
-        Topic.objects.filter(
+        Topic.objects.visible()
+        .filter(
             kind=Topic.Kind.QUESTION,
             accepted_answer__isnull=True,
-            is_hidden=False,
             last_reply_at__isnull=False,
             last_reply_at__lte=cutoff,
             author__isnull=False,

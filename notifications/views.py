@@ -9,23 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.http import safe_next
 from notifications import selectors, services
 from notifications.forms import PreferencesForm
 from notifications.models import EventType, Notification
 from notifications.tokens import ExpiredToken, InvalidToken, read_unsubscribe_token
-
-
-def _back(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 @login_required
@@ -58,7 +49,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
         return JsonResponse({"ok": True, "id": notification.pk})
     if request.POST.get("open"):
         return redirect(notification.get_absolute_url())
-    return redirect(_back(request, "notifications:inbox"))
+    return redirect(safe_next(request, "notifications:inbox"))
 
 
 @login_required
@@ -67,7 +58,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(user=request.user)
     if count:
         messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
-    return redirect(_back(request, "notifications:inbox"))
+    return redirect(safe_next(request, "notifications:inbox"))
 
 
 @login_required

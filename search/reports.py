@@ -20,7 +20,7 @@ from wagtail.admin.views.reports import ReportView
 
 import django_filters
 
-from accounts import roles
+from accounts import permissions as account_permissions
 from search.models import SearchLogEntry
 
 PERIODS = (("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"))
@@ -29,7 +29,7 @@ DEFAULT_PERIOD_DAYS = 30
 
 def can_view_search_reports(user) -> bool:
     """Editors and Staff (and superusers) see the search reports; nobody else."""
-    return roles.is_editor(user) or roles.is_staff_member(user)
+    return account_permissions.can_view_staff_reports(user)
 
 
 class SearchLogFilterSet(WagtailFilterSet):

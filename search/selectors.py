@@ -83,7 +83,7 @@ class SearchOutcome:
 
 
 def _visible_topics(filters: Filters):
-    queryset = Topic.objects.filter(is_hidden=False)
+    queryset = Topic.objects.visible()
     if filters.type in TOPIC_KINDS:
         queryset = queryset.filter(kind=filters.type)
     if filters.status:
@@ -251,11 +251,7 @@ def decorate_page(hits: list[Hit], terms: list[str]) -> None:
             post_ids.update(
                 pk for pk in (topic.first_post_id, topic.official_answer_id, topic.accepted_answer_id) if pk
             )
-    texts = (
-        dict(Post.objects.filter(pk__in=post_ids, is_hidden=False).values_list("pk", "text"))
-        if post_ids
-        else {}
-    )
+    texts = dict(Post.objects.visible().filter(pk__in=post_ids).values_list("pk", "text")) if post_ids else {}
     for hit in hits:
         if hit.type == "topic":
             topic = hit.obj
@@ -324,7 +320,7 @@ def similar_hits(
         pages, _ = _drop_restricted(pages)
         hits.extend(faq_hit(page, rank, with_texts=False) for rank, page in enumerate(pages))
     topics = list(
-        Topic.objects.filter(is_hidden=False)
+        Topic.objects.visible()
         .only(*SIMILAR_TOPIC_FIELDS)
         .search(query, operator="or")
         .annotate_score("_score")[:candidates]
@@ -353,7 +349,7 @@ def _blend_semantic(raw_query: str, ranked: list[Hit], candidates: int) -> list[
     if new_ids:
         order = {pk: i for i, pk in enumerate(new_ids)}
         extra = sorted(
-            Topic.objects.filter(pk__in=new_ids, is_hidden=False).only(*SIMILAR_TOPIC_FIELDS),
+            Topic.objects.visible().filter(pk__in=new_ids).only(*SIMILAR_TOPIC_FIELDS),
             key=lambda topic: order[topic.pk],
         )
         for topic in extra:

@@ -9,10 +9,19 @@ A query word is corrected only when neither it nor its stem is in the vocabulary
 ``MIN_WORD_LENGTH`` letters long and not a number; the correction is the most frequent known
 word within one edit (insert, delete, replace, swap two neighbours), else within two edits of
 a word of similar length. Known words are never "corrected".
+
+The cost is bounded whatever the vocabulary and the query: the two-edit search looks only at
+known words that share the typed word's first or last letter and are within two letters of
+its length (an index built once per vocabulary, held beside it, most frequent words first),
+at most ``DEEP_CANDIDATES`` of them; and at most ``MAX_DEEP_CORRECTIONS`` words of one query
+get that search. The others keep the one-edit lookup, which costs the same for any
+vocabulary size. So one query costs at most ``MAX_DEEP_CORRECTIONS * DEEP_CANDIDATES``
+edit distances (``bench/spelling_bound.py`` prints the figures).
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 
@@ -23,6 +32,10 @@ from search.text import STOP_WORDS, stem, tokenize
 
 VOCABULARY_CACHE_KEY = "search:vocabulary:v1"
 MIN_WORD_LENGTH = 4
+#: Words of one query that may get the two-edit search (the costly part).
+MAX_DEEP_CORRECTIONS = 2
+#: Known words one two-edit search compares at most (the most frequent first).
+DEEP_CANDIDATES = 1000
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _local: dict = {"at": 0.0, "vocabulary": None}
 
@@ -35,9 +48,7 @@ def build_vocabulary() -> dict[str, int]:
     from search.sources import faq_model
 
     counts: Counter[str] = Counter()
-    for title in (
-        Topic.objects.filter(is_hidden=False).values_list("title", flat=True).iterator(chunk_size=5000)
-    ):
+    for title in Topic.objects.visible().values_list("title", flat=True).iterator(chunk_size=5000):
         counts.update(tokenize(title))
     for name in Tag.objects.values_list("name", flat=True):
         counts.update(tokenize(name))
@@ -69,10 +80,24 @@ def known_stems(vocab: dict[str, int]) -> set[str]:
     return _local["stems"]
 
 
+def _edge_index(vocab: dict[str, int]) -> dict[tuple[str, int, str], list[str]]:
+    """Known words by ("first" or "last", length, letter): the two-edit search's candidates."""
+    if _local.get("edges") is None or _local.get("edges_of") is not vocab:
+        index: dict[tuple[str, int, str], list[str]] = {}
+        for known in vocab:
+            if len(known) >= MIN_WORD_LENGTH:
+                index.setdefault(("first", len(known), known[0]), []).append(known)
+                index.setdefault(("last", len(known), known[-1]), []).append(known)
+        for words in index.values():
+            words.sort(key=lambda w: (-vocab[w], w))
+        _local.update(edges=index, edges_of=vocab)
+    return _local["edges"]
+
+
 def forget_vocabulary() -> None:
     """Drop the cached vocabulary (tests, and after bulk imports)."""
     cache.delete(VOCABULARY_CACHE_KEY)
-    _local.update(at=0.0, vocabulary=None, stems=None, stems_of=None)
+    _local.update(at=0.0, vocabulary=None, stems=None, stems_of=None, edges=None, edges_of=None)
 
 
 def _edits1(word: str) -> set[str]:
@@ -103,24 +128,42 @@ def _distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-def correct_word(word: str, vocab: dict[str, int]) -> str | None:
-    """The likeliest known word for an unknown ``word``, or None."""
-    if word in vocab or len(word) < MIN_WORD_LENGTH or word.isdigit() or word in STOP_WORDS:
-        return None
-    if not word.isascii():
+def _needs_correction(word: str, vocab: dict[str, int]) -> bool:
+    """Unknown, long enough, a word (not a number or a stop word), in plain letters."""
+    return not (
+        word in vocab
+        or len(word) < MIN_WORD_LENGTH
+        or word.isdigit()
+        or word in STOP_WORDS
+        or not word.isascii()
+    )
+
+
+def _two_edit_candidates(word: str, vocab: dict[str, int]):
+    """Known words within two letters of ``word``'s length sharing its first or last letter."""
+    index = _edge_index(vocab)
+    for length in (len(word), len(word) - 1, len(word) + 1, len(word) - 2, len(word) + 2):
+        yield from index.get(("first", length, word[0]), ())
+        for known in index.get(("last", length, word[-1]), ()):
+            if known[0] != word[0]:  # those were in the first bucket already
+                yield known
+
+
+def correct_word(word: str, vocab: dict[str, int], *, deep: bool = True) -> str | None:
+    """The likeliest known word for an unknown ``word``, or None. ``deep=False`` tries one
+    edit only (cheap for any vocabulary)."""
+    if not _needs_correction(word, vocab):
         return None
     candidates = [w for w in _edits1(word) if w in vocab]
     if candidates:
         return max(candidates, key=lambda w: (vocab[w], w))
+    if not deep:
+        return None
     best: tuple[int, int, str] | None = None
-    for known, freq in vocab.items():
-        if abs(len(known) - len(word)) > 2 or len(known) < MIN_WORD_LENGTH:
-            continue
-        if known[0] != word[0] and known[-1] != word[-1]:
-            continue  # two edits at both ends is rarely a typo; skipping keeps this fast
+    for known in itertools.islice(_two_edit_candidates(word, vocab), DEEP_CANDIDATES):
         distance = _distance(word, known, 2)
         if distance <= 2:
-            key = (-distance, freq, known)
+            key = (-distance, vocab[known], known)
             if best is None or key > best:
                 best = key
     return best[2] if best else None
@@ -139,8 +182,14 @@ def suggest(query: str) -> str | None:
     stems = known_stems(vocab)
     changed = False
     out: list[str] = []
+    deep_left = MAX_DEEP_CORRECTIONS
     for word in words:
-        fixed = None if stem(word) in stems else correct_word(word, vocab)
+        fixed = None
+        if stem(word) not in stems:
+            fixed = correct_word(word, vocab, deep=False)
+            if fixed is None and deep_left > 0 and _needs_correction(word, vocab):
+                deep_left -= 1
+                fixed = correct_word(word, vocab)
         if fixed and fixed != word:
             out.append(fixed)
             changed = True

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from config.ratelimit import throttle
 from forum import cache as page_cache
 from forum.cache import anonymous_page_cache
 from forum.models import Category, Topic
@@ -132,6 +133,12 @@ def _log_cached_search(request: HttpRequest, *args, response: HttpResponse | Non
 
 
 @require_GET
+@throttle(
+    "search",
+    rate_setting="SEARCH_RATE_LIMIT",
+    message="You have searched a lot in a short time.",
+    when=lambda request: bool(request.GET.get("q", "").strip()),
+)
 @anonymous_page_cache(on_hit=_log_cached_search, version=selectors.generation)
 def search_index(request: HttpRequest) -> HttpResponse:
     """``/search/?q=``: one ranked list over the FAQ and the community, with facets.
@@ -192,6 +199,12 @@ def search_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@throttle(
+    "similar",
+    rate_setting="SIMILAR_RATE_LIMIT",
+    message="Too many look-ups for similar questions in a short time.",
+    as_json=True,
+)
 def similar(request: HttpRequest) -> JsonResponse:
     """``/search/similar/?q=<draft title>``: up to five FAQ articles and topics, as JSON.
 

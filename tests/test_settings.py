@@ -93,7 +93,7 @@ def test_unknown_search_backend_is_refused(monkeypatch):
         importlib.reload(base)
 
 
-def test_check_deploy_is_silent_with_production_settings():
+def test_check_deploy_is_silent_with_complete_production_settings():
     import os
     import subprocess
     import sys
@@ -102,9 +102,14 @@ def test_check_deploy_is_silent_with_production_settings():
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "k" * 20 + "-production-like-secret-key-with-enough-entropy-0123456789",
-        "DJANGO_ALLOWED_HOSTS": "help.example.com",
+        "SITE_URL": "https://help.example.com",
+        "DEFAULT_FROM_EMAIL": "Acme Community <community@help.example.com>",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "REDIS_URL": "redis://127.0.0.1:6379/6",
+        "TASKS_BACKEND": "database",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOWED_HOSTS", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

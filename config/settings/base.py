@@ -65,17 +65,22 @@ DEBUG = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env("SITE_NAME", "Acme Community")
+# The address people use (scheme and host, no path): links in mail and feeds, the Sites record
+# (ops/sites.py). Production requires it (ops/checks.py); `make run` sets it to the served port.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 WAGTAIL_SITE_NAME = SITE_NAME
 SITE_ID = 1
 
 INSTALLED_APPS = [
     # project
+    "ops",
     "accounts",
     "home",
     "forum",
     "kb",
     "search",
     "notifications",
+    "mentions",
     "api",
     # wagtail
     "wagtail.contrib.forms",
@@ -95,6 +100,9 @@ INSTALLED_APPS = [
     # accounts
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    # operations
+    "health_check",
     # background work
     "django_tasks",
     "django_tasks_db",
@@ -115,6 +123,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -127,6 +136,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.MfaRequiredMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -252,10 +262,8 @@ SEARCH_LOG_RETENTION_DAYS = env_int("SEARCH_LOG_RETENTION_DAYS", 90)
 
 # --- accounts (django-allauth) ------------------------------------------------------------
 
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend: allauth's (username or email) minus placeholder accounts (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.AccountBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -286,8 +294,30 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 LOGIN_URL = "account_login"
+# The Wagtail admin signs in through allauth too (config/urls.py sends /admin/login/ and
+# /admin/password_reset/ there), so it shares allauth's limits, verification and MFA.
+WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# Two-factor authentication (allauth.mfa, under /accounts/2fa/): an authenticator app (TOTP),
+# recovery codes, and security keys or passkeys (WebAuthn, which browsers allow on HTTPS and
+# on localhost only). With MFA_REQUIRED_FOR_STAFF, staff, moderators, editors and
+# administrators must set one up before they reach /admin/ (accounts/mfa.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = SITE_NAME
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
+
+# --- clients and rate limits (config/clientip.py, config/ratelimit.py) -------------------
+# How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
+# X-Forwarded-For: 0 trusts only REMOTE_ADDR; n takes the n-th address from the right.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Per client (by address): the search page, similar questions, and the Markdown preview (per
+# member). Rates like "60/m", "5/30s", "100/h"; 0 turns a limit off.
+SEARCH_RATE_LIMIT = env("SEARCH_RATE_LIMIT", "60/m")
+SIMILAR_RATE_LIMIT = env("SIMILAR_RATE_LIMIT", "60/m")
+PREVIEW_RATE_LIMIT = env("PREVIEW_RATE_LIMIT", "30/m")
 
 # --- mail ---------------------------------------------------------------------------------
 
@@ -298,8 +328,10 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Seconds before a stuck mail server gives up, so a hung SMTP connection cannot block a worker.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <community@example.com>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # --- i18n, static, media ------------------------------------------------------------------
 
@@ -313,14 +345,47 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+
+
+def media_storage(kind: str) -> dict:
+    """Where uploads live: ``filesystem`` (MEDIA_ROOT, served by the front proxy on one machine)
+    or ``s3`` (S3-compatible object storage through django-storages, for several machines;
+    credentials from AWS_S3_ACCESS_KEY_ID / AWS_S3_SECRET_ACCESS_KEY or the machine's role)."""
+    if kind == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {kind!r}")
+    bucket = env("MEDIA_S3_BUCKET")
+    if not bucket:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET (the bucket's name)")
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": env("MEDIA_S3_ENDPOINT_URL"),  # unset: AWS itself
+        "region_name": env("MEDIA_S3_REGION"),
+        "custom_domain": env("MEDIA_S3_CUSTOM_DOMAIN"),  # a CDN or public host for the bucket
+        "location": env("MEDIA_S3_LOCATION", ""),  # a key prefix inside the bucket
+        # Signed, expiring URLs by default, so the bucket itself can stay private.
+        "querystring_auth": env_bool("MEDIA_S3_QUERYSTRING_AUTH", True),
+        "file_overwrite": False,
+    }
+    return {
+        "BACKEND": "ops.s3.MediaS3Storage",
+        "OPTIONS": {k: v for k, v in options.items() if v is not None},
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(env("MEDIA_STORAGE", "filesystem")),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Raster formats only: an SVG can carry script.
+WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 
 # --- wagtail ------------------------------------------------------------------------------
 
-WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = SITE_URL
+# No requests to gravatar.com from the admin: avatars are the site's own.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAIL_USER_CUSTOM_FIELDS = ["display_name"]
@@ -349,6 +414,12 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"  # Wagtail's preview views set SAMEORIGIN for themselves
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# How many proxies in front of the site append to X-Forwarded-For (nginx alone: 1). 0 trusts
+# none and uses the connection's address; one helper turns it into the client's address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# gunicorn reads the same variable for its number of workers; more than one needs REDIS_URL.
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
+SILENCED_SYSTEM_CHECKS = env_list("DJANGO_SILENCED_SYSTEM_CHECKS")
 
 # --- community rules ----------------------------------------------------------------------
 
@@ -369,6 +440,17 @@ NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = env_int("NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS", 90)
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
 
+# Listening (mentions/): feeds are fetched with these limits; private and loopback addresses
+# are refused unless allowed (development serves sample feeds from the site itself).
+MENTIONS_ALLOW_PRIVATE_ADDRESSES = env_bool("MENTIONS_ALLOW_PRIVATE_ADDRESSES", False)
+MENTIONS_FETCH_TIMEOUT = env_int("MENTIONS_FETCH_TIMEOUT", 10)
+MENTIONS_MAX_FEED_BYTES = env_int("MENTIONS_MAX_FEED_BYTES", 2 * 1024 * 1024)
+MENTIONS_MAX_REDIRECTS = env_int("MENTIONS_MAX_REDIRECTS", 3)
+# Questions and problems with no reply after this many hours are highlighted in the queue.
+MENTIONS_REPLY_OVERDUE_HOURS = env_int("MENTIONS_REPLY_OVERDUE_HOURS", 4)
+# The sample feeds at /mentions/samples/<name>.xml that the demo sources read.
+MENTIONS_SAMPLE_FEEDS = env_bool("MENTIONS_SAMPLE_FEEDS", False)
+
 # --- search engines, feeds and the public API -----------------------------------------
 # Unanswered topics older than this many days carry "noindex" and leave the sitemap (0: never).
 SEO_NOINDEX_UNANSWERED_DAYS = env_int("SEO_NOINDEX_UNANSWERED_DAYS", 180)
@@ -386,14 +468,52 @@ API_WRITE_RATE_LIMIT = env("API_WRITE_RATE_LIMIT", "30/m")
 API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 10)
 WAGTAILAPI_TOKEN_LAST_USED_INTERVAL = 60
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        # One line per task run is noise in the embedded default, where tasks run in-process.
-        "django_tasks": {"level": env("TASKS_LOG_LEVEL", "WARNING")},
-    },
-}
+# --- operations ---------------------------------------------------------------------------
+# /health/ (ops/health.py): the task queue is unhealthy when its oldest waiting task has waited
+# longer than this many seconds, or when more than this many tasks wait.
+HEALTH_TASK_BACKLOG_MAX_AGE = env_int("HEALTH_TASK_BACKLOG_MAX_AGE", 600)
+HEALTH_TASK_BACKLOG_MAX = env_int("HEALTH_TASK_BACKLOG_MAX", 1000)
+# The scheduler's run records (ops.JobRun) are kept this many days.
+JOB_RUN_RETENTION_DAYS = env_int("JOB_RUN_RETENTION_DAYS", 30)
+
+# Error tracking: on only when SENTRY_DSN is set.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    from ops.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", "production"),
+        release=env("SENTRY_RELEASE"),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, low=0.0, high=1.0),
+    )
+
+# Logs go to stderr (journald under systemd). LOG_FORMAT=json writes one JSON object per line;
+# every line carries the request id (ops/request_id.py), "-" outside a request.
+LOG_FORMAT = env("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
+
+
+def logging_config(log_format: str, level: str) -> dict:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "ops.request_id.RequestIdFilter"}},
+        "formatters": {
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "json": {"()": "ops.json_logs.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": log_format}
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "django.db.backends": {"level": "INFO"},
+            # One line per task run is noise in the embedded default, where tasks run in-process.
+            "django_tasks": {"level": env("TASKS_LOG_LEVEL", "WARNING")},
+        },
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", "INFO"))

@@ -579,9 +579,7 @@ class StackExchangeImporter:
 
     def _update_counters(self) -> None:
         """Replies, last reply, topic votes and the category's topic count, one UPDATE each."""
-        replies = Post.objects.filter(topic=OuterRef("pk"), is_hidden=False).exclude(
-            pk=OuterRef("first_post_id")
-        )
+        replies = Post.objects.visible().filter(topic=OuterRef("pk")).exclude(pk=OuterRef("first_post_id"))
         with transaction.atomic():
             topics = Topic.objects.filter(category=self.category)
             topics.update(
@@ -598,5 +596,5 @@ class StackExchangeImporter:
             )
             topics.filter(last_reply_at__gt=F("last_activity_at")).update(last_activity_at=F("last_reply_at"))
             Category.objects.filter(pk=self.category.pk).update(
-                topic_count=Topic.objects.filter(category=self.category, is_hidden=False).count()
+                topic_count=Topic.objects.visible().filter(category=self.category).count()
             )

@@ -403,7 +403,7 @@ class CommunityGenerator:
                         cursor.execute(sql)
             for category_id in category_ids:
                 Category.objects.filter(pk=category_id).update(
-                    topic_count=Topic.objects.filter(category_id=category_id, is_hidden=False).count()
+                    topic_count=Topic.objects.visible().filter(category_id=category_id).count()
                 )
         self.stats.seconds = time.perf_counter() - started
         return self.stats

@@ -21,11 +21,9 @@ Rules:
 from __future__ import annotations
 
 import re
-import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -33,16 +31,18 @@ from django.utils import timezone
 
 from wagtail.search import index
 
+from config import ratelimit
 from forum import events, markup, permissions
 from forum.models import Post, PostRevision, Topic, TopicEvent
 from forum.services import follows
+from forum.services import status as status_rules
 
 MENTION_RE = re.compile(r"(?<![\w@./])@([A-Za-z0-9_.+-]{1,150})")
 MAX_MENTIONS = 20
 
 
-class RateLimitExceeded(Exception):
-    """Raised by ``post_rate_check``; ``str()`` is a message for the person."""
+#: Raised by ``post_rate_check``; ``str()`` is a message for the person.
+RateLimitExceeded = ratelimit.RateLimited
 
 
 # --- helpers shared with forum.services.topics -----------------------------------------
@@ -81,36 +81,16 @@ def _send_after_commit(signal, **kwargs) -> None:
     transaction.on_commit(lambda: signal.send(**kwargs))
 
 
-def _parse_rate(rate: str) -> tuple[int, int]:
-    """ "10/m" -> (10, 60); "5/30s", "100/h", "500/d" work too. A bad value disables the limit."""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*", rate or "")
-    if not match:
-        return 0, 0
-    count, multiplier, unit = match.groups()
-    return int(count), int(multiplier or 1) * units[unit]
-
-
 def post_rate_check(*, user) -> None:
     """Count one post by ``user``; raise ``RateLimitExceeded`` over the limit (fixed window)."""
     if permissions.is_staff(user) or permissions.is_moderator(user):
         return
-    limit, period = _parse_rate(settings.FORUM_POST_RATE_LIMIT)
-    if not limit:
-        return
-    window = int(time.time() // period)
-    key = f"forum:post-rate:{user.pk}:{window}"
-    cache.add(key, 0, timeout=period + 5)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period + 5)
-        used = 1
-    if used > limit:
-        wait = period - int(time.time() % period)
-        raise RateLimitExceeded(
-            f"You're posting very quickly. Please wait {wait} second{'s' if wait != 1 else ''} and try again."
-        )
+    ratelimit.hit(
+        scope="post",
+        who=f"user:{user.pk}",
+        rate=settings.FORUM_POST_RATE_LIMIT,
+        message="You're posting very quickly.",
+    )
 
 
 def _lock_topic(topic: Topic) -> Topic:
@@ -139,13 +119,11 @@ def _sync_instance(topic: Topic, fresh: Topic) -> None:
 
 
 def _status_after_answer_change(topic: Topic, *, actor) -> tuple[str, str] | None:
-    """Move an automatically managed status between "open" and "answered"; return the change."""
-    if topic.status_set_by_staff:
+    """Apply the automatic status rule (``forum.services.status``); record and return the change."""
+    new = status_rules.status_after_answer_change(topic)
+    if new is None:
         return None
     old = topic.status
-    new = Topic.Status.ANSWERED if topic.has_answer else Topic.Status.OPEN
-    if old == new or old not in (Topic.Status.OPEN, Topic.Status.ANSWERED):
-        return None
     topic.status = new
     record_event(topic, actor, TopicEvent.Kind.STATUS, from_value=old, to_value=new)
     return old, new

@@ -37,6 +37,7 @@ from wagtail.search import index
 from forum import events, markup, permissions
 from forum.models import Category, Post, Topic, TopicEvent
 from forum.services import follows
+from forum.services import status as status_rules
 from forum.services.posts import _send_after_commit, parse_mentions, record_event, validate_source
 
 TITLE_MIN_LENGTH = 10
@@ -113,9 +114,16 @@ def topic_create(
     kind: str = Topic.Kind.QUESTION,
     category: Category | None,
     tags: str | list[str] | None = None,
+    actor=None,
 ) -> Topic:
-    """Ask a question (or report a problem, share an idea, give praise); see the module rules."""
-    permissions.check_ask(author)
+    """Ask a question (or report a problem, share an idea, give praise); see the module rules.
+
+    ``actor``: staff posting on behalf of a placeholder author (a question brought in from
+    elsewhere); the staff member's rights are checked, not the placeholder's."""
+    if actor is not None and actor != author:
+        permissions.check_post_for_placeholder(actor, author)
+    else:
+        permissions.check_ask(author)
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     for name, validate, value in (
@@ -175,12 +183,7 @@ def topic_create(
 def topic_set_status(*, actor, topic: Topic, status: str) -> Topic:
     """Staff set the status by hand (see the module rules)."""
     permissions.check_set_status(actor, topic)
-    if status not in Topic.Status.values:
-        raise ValidationError({"status": "Choose one of the listed statuses."})
-    if status == Topic.Status.DUPLICATE:
-        raise ValidationError({"status": "To mark a duplicate, say which topic it duplicates."})
-    if topic.duplicate_of_id:
-        raise ValidationError({"status": "Unmark the duplicate first: its status follows the original."})
+    status_rules.validate_staff_status(topic, status)
     with transaction.atomic():
         fresh = Topic.objects.select_for_update().get(pk=topic.pk)
         old = fresh.status
@@ -254,7 +257,7 @@ def topic_unmark_duplicate(*, actor, topic: Topic) -> Topic:
         fresh = Topic.objects.select_for_update().get(pk=topic.pk)
         if not fresh.duplicate_of_id:
             return topic
-        new_status = Topic.Status.ANSWERED if fresh.has_answer else Topic.Status.OPEN
+        new_status = status_rules.automatic_status(fresh)
         Topic.objects.filter(pk=topic.pk).update(
             duplicate_of=None, status=new_status, status_set_by_staff=False
         )

@@ -39,6 +39,7 @@ from django.utils.crypto import salted_hmac
 
 from django_tasks import task
 
+from config.clientip import client_ip
 from forum.models import Topic
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def visitor_key(request: HttpRequest) -> str:
         if session_key:
             raw = f"s:{session_key}"
         else:
-            raw = f"a:{request.META.get('REMOTE_ADDR', '')}|{request.META.get('HTTP_USER_AGENT', '')[:300]}"
+            raw = f"a:{client_ip(request)}|{request.META.get('HTTP_USER_AGENT', '')[:300]}"
     return salted_hmac("forum.views.visitor", raw).hexdigest()[:32]
 
 

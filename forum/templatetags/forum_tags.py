@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from forum.models import Topic, TopicEvent
+from forum.reports.responsiveness import format_duration
 
 register = template.Library()
 
@@ -59,3 +60,9 @@ def event_icon(event: TopicEvent) -> str:
         "unlocked": "\u25cb",
         "moved": "\u2192",
     }.get(event.kind, "\u2022")
+
+
+@register.filter
+def duration(value) -> str:
+    """A timedelta as ``3d 4h`` / ``5h 12m`` / ``14m`` (an em dash for none)."""
+    return format_duration(value)

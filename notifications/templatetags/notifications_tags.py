@@ -21,11 +21,3 @@ def notification_summary(notification) -> str:
 @register.filter
 def notification_excerpt(notification) -> str:
     return mail.excerpt(notification, 180)
-
-
-@register.filter
-def duration(value) -> str:
-    """A timedelta as ``3d 4h`` / ``5h 12m`` / ``14m`` (an em dash for none)."""
-    from forum.responsiveness import format_duration
-
-    return format_duration(value)

@@ -79,7 +79,7 @@ def test_admin_staff_screens_denied_to_moderators(staff, moderator, url):
 def test_admin_customer_has_no_admin(customer):
     response = client_for(customer).get("/admin/community/moderation/")
     assert response.status_code == 302
-    assert "/admin/login/" in response.url
+    assert "/accounts/login/" in response.url
 
 
 # --- listings ----------------------------------------------------------------------------------

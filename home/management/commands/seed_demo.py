@@ -18,6 +18,7 @@ SEEDERS = [
     "forum.demo_moderation",
     "kb.demo",
     "notifications.demo",
+    "mentions.demo",
 ]
 
 

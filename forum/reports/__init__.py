@@ -1,0 +1,1 @@
+"""Staff reports on the community, shown in the Wagtail admin."""
