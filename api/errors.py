@@ -69,7 +69,12 @@ def problem(
 
 
 def _field(loc) -> str:
-    parts = [str(part) for part in loc if part not in ("body", "query", "path", "payload")]
+    """The field's name from a pydantic location, without the parameter source and model."""
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    if parts and parts[0] in ("payload", "query"):
+        parts = parts[1:]
     return ".".join(parts) or "request"
 
 
@@ -121,7 +126,8 @@ def install(api) -> None:
 
     @api.exception_handler(RateLimitExceeded)
     def posting_too_fast(request: HttpRequest, exc: RateLimitExceeded) -> HttpResponse:
-        return problem(429, str(exc))
+        wait = getattr(exc, "retry_after", None)
+        return problem(429, str(exc), **({"Retry_After": str(wait)} if wait else {}))
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

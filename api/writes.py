@@ -8,10 +8,8 @@ write (``api.models.Scope``), and writes are limited per token (``API_WRITE_RATE
 from __future__ import annotations
 
 import threading
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 
 from wagtail.api.v3.auth import BearerTokenAuth
@@ -24,6 +22,7 @@ from api.errors import ApiError, Problem
 from api.models import Scope
 from api.reads import post_data, topic_detail_data, visible_topic
 from api.services import check_scope
+from config import ratelimit
 from forum import selectors
 from forum.models import Post
 from forum.services import follows, reactions
@@ -32,27 +31,24 @@ from forum.services import topics as topic_services
 
 
 class TokenRateThrottle(BaseThrottle):
-    """``API_WRITE_RATE_LIMIT`` writes per token (by its id), a fixed window counted in the
-    cache with atomic increments, like the site's own posting limit. The instance is shared
-    by every request, so the wait it reports is kept per thread."""
+    """``API_WRITE_RATE_LIMIT`` writes per token (by its id), counted by the site's one rate
+    limit helper (``config.ratelimit``). The instance is shared by every request, so the wait
+    it reports is kept per thread."""
 
     def __init__(self):
         self._local = threading.local()
 
     def allow_request(self, request: HttpRequest) -> bool:
-        limit, period = post_services._parse_rate(settings.API_WRITE_RATE_LIMIT)
-        if not limit:
-            return True
-        window = int(time.time() // period)
-        key = f"api:write-rate:{getattr(request.auth, 'pk', 'none')}:{window}"
-        cache.add(key, 0, timeout=period + 5)
         try:
-            used = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=period + 5)
-            used = 1
-        self._local.wait = max(1, period - int(time.time() % period))
-        return used <= limit
+            ratelimit.hit(
+                scope="api-write",
+                who=f"token:{getattr(request.auth, 'pk', 'none')}",
+                rate=settings.API_WRITE_RATE_LIMIT,
+            )
+        except ratelimit.RateLimited as exc:
+            self._local.wait = exc.retry_after
+            return False
+        return True
 
     def wait(self) -> float | None:
         return getattr(self._local, "wait", None)

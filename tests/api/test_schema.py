@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 
 import pytest
 import schemathesis
@@ -47,7 +49,13 @@ def world(db, settings):
     _, plaintext = token_create(
         user=staff_user(username="api-staff"), name="schema", scopes=["post", "react", "manage"]
     )
-    return {"Authorization": f"Bearer {plaintext}"}
+    # Requests go through the WSGI app, not the test client: keep the test's database
+    # connection open between them, as the test client does.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield {"Authorization": f"Bearer {plaintext}"}
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
