@@ -33,6 +33,8 @@ def seed(log=print) -> dict[str, object]:
                 "display_name": display_name,
                 "is_superuser": superuser,
                 "is_staff": superuser,
+                # Official answers are signed "Sam from Support, Support team".
+                "staff_title": "Support team" if roles.STAFF in groups else "",
             },
         )
         if created:

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from PIL import Image, UnidentifiedImageError
 
 from accounts import names
@@ -28,10 +29,27 @@ class ProfileForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
     )
     remove_avatar = forms.BooleanField(required=False, label="Remove my picture and show my initials")
+    staff_title = forms.CharField(
+        label="Title",
+        max_length=60,
+        required=False,
+        help_text="Your team or role, e.g. “Support team”. Your official answers are signed "
+        "with your name, this title and your picture.",
+    )
 
     def __init__(self, *args, user, **kwargs):
+        from accounts import roles
+
         super().__init__(*args, **kwargs)
         self.user = user
+        if not roles.is_staff_member(user):
+            del self.fields["staff_title"]
+
+    def clean_staff_title(self) -> str:
+        title = " ".join(self.cleaned_data["staff_title"].split())
+        if title and not any(ch.isalnum() for ch in title):
+            raise forms.ValidationError("Use at least one letter or digit in your title.")
+        return title
 
     def clean_display_name(self) -> str:
         """The name normalised (``accounts.names``); refused when another member goes by it,
@@ -111,3 +129,16 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form with plain labels ("Email or username", "Keep me signed in")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Email or username"
+        self.fields["password"].label = "Password"
+        for name in ("login", "password"):  # the visible labels say it; no placeholder to repeat it
+            self.fields[name].widget.attrs.pop("placeholder", None)
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me signed in"

@@ -11,6 +11,12 @@ class User(AbstractUser):
     )
     avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
     bio = models.CharField(max_length=300, blank=True)
+    staff_title = models.CharField(
+        "title",
+        max_length=60,
+        blank=True,
+        help_text="Staff only: your team or role, e.g. “Support team”. Signs your official answers.",
+    )
     is_banned = models.BooleanField(
         default=False, help_text="Banned members can read but not post, reply, vote or flag."
     )
@@ -34,6 +40,11 @@ class User(AbstractUser):
         parts = [p for p in self.name.replace("_", " ").replace(".", " ").split() if p]
         letters = "".join(p[0] for p in parts[:2]) or self.username[:1]
         return letters.upper()
+
+    @property
+    def signature(self) -> str:
+        """How an official answer is signed: "Sam, Support team" (the name alone without a title)."""
+        return f"{self.name}, {self.staff_title}" if self.staff_title else self.name
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", kwargs={"username": self.username})

@@ -24,6 +24,7 @@ from django.db import transaction
 
 from PIL import Image, ImageOps
 
+from accounts import roles
 from accounts.signals import user_deleting
 
 logger = logging.getLogger(__name__)
@@ -58,15 +59,34 @@ def avatar_process(upload) -> ContentFile:
     return ContentFile(out.getvalue(), name="avatar.jpg")
 
 
+def check_set_staff_title(user) -> None:
+    """Only staff sign official answers, so only staff carry a title ("Support team")."""
+    if not roles.is_staff_member(user):
+        raise PermissionDenied("Only staff members have a title.")
+
+
 def profile_update(
-    *, user, actor, display_name: str, bio: str, avatar=None, remove_avatar: bool = False
+    *,
+    user,
+    actor,
+    display_name: str,
+    bio: str,
+    avatar=None,
+    remove_avatar: bool = False,
+    staff_title: str | None = None,
 ) -> None:
-    """Save ``user``'s display name, bio and avatar (``avatar`` an already validated upload)."""
+    """Save ``user``'s display name, bio and avatar (``avatar`` an already validated upload),
+    and for staff their title (``staff_title``; None leaves it as it is)."""
     check_edit_profile(actor, user)
+    if staff_title is not None:
+        check_set_staff_title(user)
     old_avatar = user.avatar.name if user.avatar else ""
     user.display_name = display_name.strip()
     user.bio = bio.strip()
     fields = ["display_name", "bio"]
+    if staff_title is not None:
+        user.staff_title = " ".join(staff_title.split())
+        fields.append("staff_title")
     if avatar is not None:
         processed = avatar_process(avatar)
         user.avatar.save(processed.name, processed, save=False)

@@ -22,7 +22,7 @@ from api.errors import ApiError, Problem
 from api.models import Scope
 from api.reads import post_data, topic_detail_data, visible_topic
 from api.services import check_scope
-from config import ratelimit
+from core import ratelimit
 from forum import selectors
 from forum.models import Post
 from forum.services import follows, reactions
@@ -32,7 +32,7 @@ from forum.services import topics as topic_services
 
 class TokenRateThrottle(BaseThrottle):
     """``API_WRITE_RATE_LIMIT`` writes per token (by its id), counted by the site's one rate
-    limit helper (``config.ratelimit``). The instance is shared by every request, so the wait
+    limit helper (``core.ratelimit``). The instance is shared by every request, so the wait
     it reports is kept per thread."""
 
     def __init__(self):

@@ -6,6 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts import views as account_views
 from api import views as api_views
 from api.urls import api
 from home import views as home_views
@@ -15,7 +16,7 @@ from ops.health import HealthView
 urlpatterns = [
     # The admin signs in, and resets passwords, through allauth (rate limits, lockout, email
     # verification, MFA): Wagtail's own forms are never reached, whatever is posted to them.
-    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
+    path("admin/login/", account_views.admin_sign_in, name="admin_sign_in"),
     re_path(
         r"^admin/password_reset/",
         RedirectView.as_view(pattern_name="account_reset_password", query_string=False),

@@ -6,4 +6,10 @@ class ForumConfig(AppConfig):
     name = "forum"
 
     def ready(self) -> None:
-        from forum import receivers  # noqa: F401  (connects the receivers)
+        # What each write makes stale (forum/cache.py), connected to the events that say so.
+        from forum import (
+            cache,
+            receivers,  # noqa: F401  (connects the receivers)
+        )
+
+        cache.connect()

@@ -196,6 +196,30 @@ class MoveForm(forms.Form):
     )
 
 
+FILTER_PARAMETERS = ("kind", "status", "category", "unanswered", "tag", "sort", "page")
+
+
+def canonical_filter_query(query) -> str | None:
+    """The list's address without empty filters and without the default sort (``?kind=idea``,
+    not ``?kind=idea&status=&category=&sort=activity``), or None when ``query`` is already
+    that. A form submitted without JavaScript is redirected here, so shared links stay short."""
+    cleaned = query.copy()
+    changed = False
+    for name in FILTER_PARAMETERS:
+        values = [v for v in cleaned.getlist(name) if v.strip()]
+        if name == "sort":
+            values = [v for v in values if v != DEFAULT_SORT]
+        if name == "page":
+            values = [v for v in values if v != "1"]
+        if values != cleaned.getlist(name):
+            changed = True
+            if values:
+                cleaned.setlist(name, values)
+            else:
+                del cleaned[name]
+    return cleaned.urlencode() if changed else None
+
+
 class TopicFilterForm(forms.Form):
     """The list's GET filters. Unknown values never fail the page: they are dropped and
     reported in ``ignored`` so the page can say so."""

@@ -151,6 +151,9 @@ class Topic(index.Indexed, models.Model):
     )
 
     objects = TopicQuerySet.as_manager()
+    # Indexed through one road: the services' events queue one task per change
+    # (search/indexing.py), never a write per save.
+    search_auto_update = False
 
     # The title weighs 1.5 times the question: measured on real duplicate questions (see
     # bench/search_quality.py), a heavier title lets short titles that merely share a word or

@@ -63,12 +63,20 @@ def is_editor(user) -> bool:
     return roles.is_editor(user)
 
 
+def suspension_message(user) -> str:
+    """What a banned member is told wherever a write is refused: the moderator's reason too
+    (the ban form promises the member sees it)."""
+    reason = " ".join((getattr(user, "banned_reason", "") or "").split())
+    message = "Your account has been suspended from posting."
+    return f"{message} Reason: {reason}" if reason else message
+
+
 def _require_participant(user) -> None:
     """Signed in, not banned, email verified: the bar for every write a customer makes."""
     if not is_signed_in(user):
         raise PermissionDenied("Sign in to take part.")
     if user.is_banned:
-        raise PermissionDenied("Your account has been suspended from posting.")
+        raise PermissionDenied(suspension_message(user))
     if not has_verified_email(user):
         raise PermissionDenied("Confirm your email address before posting.")
 

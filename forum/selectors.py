@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet
 
 from forum import cache as page_cache
@@ -41,9 +40,21 @@ def visible_topics(user) -> QuerySet[Topic]:
     return Topic.objects.visible(user)
 
 
+#: Statuses of a topic still waiting for an answer; answered, solved, duplicate, closed and
+#: not-planned topics are settled.
+WAITING_STATUSES = ("open", "in_progress")
+
+
 def unanswered_q() -> Q:
-    """No staff reply yet and no accepted answer."""
-    return Q(has_staff_reply=False, accepted_answer__isnull=True)
+    """Waiting for an answer: no staff reply, no official or accepted answer, not locked, and
+    a status that is not settled (a solved, locked announcement is not waiting for anyone)."""
+    return Q(
+        has_staff_reply=False,
+        accepted_answer__isnull=True,
+        official_answer__isnull=True,
+        is_locked=False,
+        status__in=WAITING_STATUSES,
+    )
 
 
 @dataclass
@@ -112,6 +123,13 @@ def categories() -> QuerySet[Category]:
     return Category.objects.order_by("order", "name")
 
 
+def tag_exists(slug: str) -> bool:
+    """Whether some topic has been tagged ``slug`` (tags are created with their first topic)."""
+    from taggit.models import Tag
+
+    return Tag.objects.filter(slug=slug).exists()
+
+
 def category_by_slug(slug: str) -> Category | None:
     return Category.objects.filter(slug=slug).first()
 
@@ -141,7 +159,7 @@ def topic_for_page_cached(pk: int) -> Topic | None:
             list(topic._prefetched_objects_cache["tags"])
         return topic
 
-    return page_cache.content_object("topic", (pk,), load)
+    return page_cache.content_object("topic", (pk,), load, scopes=(page_cache.topic_scope(pk),))
 
 
 # --- posts --------------------------------------------------------------------------------
@@ -183,7 +201,7 @@ def _attach(posts: list[Post], topic: Topic) -> None:
 class TopicPage:
     topic: Topic
     question: Post | None
-    answers: list[dict]  # [{"post": Post, "official": bool, "accepted": bool}]
+    answers: list[dict]  # [{"post": Post, "official": bool, "accepted": bool, "accepted_by": User | None}]
     page: Page
     posts: list[Post]
     events: list[TopicEvent]
@@ -192,88 +210,78 @@ class TopicPage:
 
 
 def topic_page(user, topic: Topic, page_number: Any = 1) -> TopicPage:
-    """Everything the topic page shows, in a fixed number of queries.
+    """Everything the topic page shows to ``user``, built one way for every visitor.
 
-    The official and accepted answers come first (one card when one reply is both) unless
-    ``user`` may not see them (hidden); then one page of replies in order; then the timeline
-    and the topics marked as duplicates of this one.
-
-    What everyone but moderators sees is the same page, unless the visitor wrote a hidden reply
-    in this topic (they see their own, marked): that shared page is read from the content cache
-    (``forum.cache.content_object``, dropped the moment any content changes), the rest query.
+    The parts that do not depend on who is looking come from the cache (``forum.cache``, the
+    topic's scope): every reply's id, hidden flag and author in order, the official and
+    accepted answers, the timeline and the topics marked as duplicates of this one, hidden
+    ones included and marked. Then one visibility filter for ``user`` (``_Viewer``) keeps what
+    they may see: the answers first (one card when one reply is both), one page of the replies
+    they may see, in order (their posts read from the cache per page), the timeline and the
+    duplicates. After the cache is warm, no query reads the topic's data.
     """
-    if not permissions.is_moderator(user):
-        shared = page_cache.content_object("topic-shared", (topic.pk,), lambda: _shared_topic_parts(topic))
-        if not (permissions.is_signed_in(user) and user.pk in shared["hidden_reply_authors"]):
-            return _shared_topic_page(topic, page_number, shared)
-    return _topic_page_for(user, topic, page_number)
+    scopes = (page_cache.topic_scope(topic.pk),)
+    parts = page_cache.content_object("topic-parts", (topic.pk,), lambda: _topic_parts(topic), scopes=scopes)
+    viewer = _Viewer(user)
+    visible = [pk for pk, hidden, author_id in parts["replies"] if viewer.sees_post(hidden, author_id)]
+    page = Paginator(visible, settings.FORUM_POSTS_PER_PAGE).get_page(page_number)
+    pks = tuple(page.object_list)
+
+    def load() -> list[Post]:
+        by_pk = {post.pk: post for post in Post.objects.filter(pk__in=pks).select_related("author")}
+        return [by_pk[pk] for pk in pks if pk in by_pk]
+
+    posts = page_cache.content_object("topic-posts", (topic.pk, pks), load, scopes=scopes) if pks else []
+    page.object_list = posts
+    answers = [a for a in parts["answers"] if viewer.sees_post(a["post"].is_hidden, a["post"].author_id)]
+    duplicates = [d for d in parts["duplicates"] if viewer.sees_listed_topic(d)]
+    return _assemble(topic, page, posts, answers, parts["events"], duplicates)
 
 
-def _shared_topic_parts(topic: Topic) -> dict[str, Any]:
-    """The page-independent parts of a topic page as anyone but a moderator sees it."""
-    anonymous = AnonymousUser()
+class _Viewer:
+    """The one visibility filter of the topic page: what ``user`` may see of cached parts
+    (the rules of ``forum.permissions``: hidden posts for moderators and their own author,
+    hidden topics listed for moderators only)."""
+
+    def __init__(self, user):
+        self.moderator = permissions.is_moderator(user)
+        self.pk = user.pk if permissions.is_signed_in(user) else None
+
+    def sees_post(self, is_hidden: bool, author_id: int | None) -> bool:
+        return not is_hidden or self.moderator or (self.pk is not None and author_id == self.pk)
+
+    def sees_listed_topic(self, topic: Topic) -> bool:
+        return not topic.is_hidden or self.moderator
+
+
+def _topic_parts(topic: Topic) -> dict[str, Any]:
+    """The visitor-independent parts of a topic page, hidden content included (marked)."""
+    replies = Post.objects.filter(topic=topic)
+    if topic.first_post_id:
+        replies = replies.exclude(pk=topic.first_post_id)
     answer_ids = list(dict.fromkeys(pk for pk in (topic.official_answer_id, topic.accepted_answer_id) if pk))
     answer_posts = (
         {post.pk: post for post in Post.objects.filter(pk__in=answer_ids).select_related("author")}
         if answer_ids
         else {}
     )
-    # One unordered query for both the visible reply count and who wrote hidden replies (a few
-    # small tuples per reply: cheaper than building a second query).
-    hidden_authors, visible = set(), 0
-    for pk, is_hidden, author_id in (
-        Post.objects.filter(topic=topic).order_by().values_list("pk", "is_hidden", "author_id")
-    ):
-        if is_hidden:
-            if author_id is not None:
-                hidden_authors.add(author_id)
-        elif pk != topic.first_post_id:
-            visible += 1
+    events = _topic_events(topic)
+    accepted_by = accepted_on_behalf_by(topic, events)
     return {
-        "hidden_reply_authors": hidden_authors,
-        "reply_count": visible,
+        "replies": list(replies.order_by("created_at", "id").values_list("pk", "is_hidden", "author_id")),
         "answers": [
             {
                 "post": answer_posts[pk],
                 "official": pk == topic.official_answer_id,
                 "accepted": pk == topic.accepted_answer_id,
+                "accepted_by": accepted_by if pk == topic.accepted_answer_id else None,
             }
             for pk in answer_ids
-            if pk in answer_posts and not answer_posts[pk].is_hidden
+            if pk in answer_posts
         ],
-        "events": _topic_events(topic),
-        "duplicates": list(visible_topics(anonymous).filter(duplicate_of=topic).order_by("created_at", "id")),
+        "events": events,
+        "duplicates": list(Topic.objects.filter(duplicate_of=topic).order_by("created_at", "id")),
     }
-
-
-class _Counted:
-    """Stands for a list of ``count`` items the paginator never reads (the page is cached)."""
-
-    def __init__(self, count: int):
-        self._count = count
-
-    def __len__(self) -> int:
-        return self._count
-
-
-def _shared_topic_page(topic: Topic, page_number: Any, shared: dict[str, Any]) -> TopicPage:
-    per_page = settings.FORUM_POSTS_PER_PAGE
-    paginator = Paginator(_Counted(shared["reply_count"]), per_page)
-    try:
-        number = paginator.validate_number(page_number)
-    except PageNotAnInteger:
-        number = 1
-    except EmptyPage:
-        number = paginator.num_pages
-    bottom = (number - 1) * per_page
-
-    def load() -> list[Post]:
-        replies = visible_replies(AnonymousUser(), topic).select_related("author")
-        return list(replies[bottom : bottom + per_page])
-
-    posts = page_cache.content_object("topic-replies", (topic.pk, number, per_page), load)
-    page = Page(posts, number, paginator)
-    return _assemble(topic, page, posts, shared["answers"], shared["events"], shared["duplicates"])
 
 
 def _assemble(
@@ -295,40 +303,25 @@ def _assemble(
     )
 
 
+def accepted_on_behalf_by(topic: Topic, events: list[TopicEvent]):
+    """Who accepted the topic's accepted answer when it was not the asker (staff may accept
+    for the asker), else None: the actor of the latest "accepted" entry of the timeline."""
+    if not topic.accepted_answer_id:
+        return None
+    for event in reversed(events):
+        if event.kind == TopicEvent.Kind.ACCEPTED:
+            if event.actor_id and event.actor_id != topic.author_id:
+                return event.actor
+            return None
+    return None
+
+
 def _topic_events(topic: Topic) -> list[TopicEvent]:
     return list(
         TopicEvent.objects.filter(topic=topic)
         .select_related("actor", "other_topic")
         .order_by("created_at", "id")
     )
-
-
-def _topic_page_for(user, topic: Topic, page_number: Any) -> TopicPage:
-    """The topic page read for ``user`` from the database (moderators; authors of hidden replies)."""
-    replies = visible_replies(user, topic).select_related("author")
-    page = paginate(replies, page_number, settings.FORUM_POSTS_PER_PAGE)
-    posts = list(page.object_list)
-
-    answer_ids = [pk for pk in (topic.official_answer_id, topic.accepted_answer_id) if pk]
-    by_id = {post.pk: post for post in posts}
-    missing = [pk for pk in answer_ids if pk not in by_id]
-    if missing:
-        for post in Post.objects.filter(pk__in=missing).select_related("author"):
-            by_id[post.pk] = post
-    answers: list[dict] = []
-    for pk in dict.fromkeys(answer_ids):
-        post = by_id.get(pk)
-        if post is None or not permissions.allowed(permissions.check_view_post, user, post):
-            continue
-        answers.append(
-            {
-                "post": post,
-                "official": pk == topic.official_answer_id,
-                "accepted": pk == topic.accepted_answer_id,
-            }
-        )
-    duplicates = list(visible_topics(user).filter(duplicate_of=topic).order_by("created_at", "id"))
-    return _assemble(topic, page, posts, answers, _topic_events(topic), duplicates)
 
 
 def post_revisions(post: Post) -> QuerySet:
@@ -343,11 +336,7 @@ def home_sections(user, *, limit: int = 6) -> dict[str, list]:
     topics = visible_topics(user).select_related("category")
     return {
         "recent_topics": list(topics.order_by("-last_activity_at", "-id")[:limit]),
-        "unanswered_topics": list(
-            topics.filter(unanswered_q())
-            .exclude(status__in=[Topic.Status.DUPLICATE, Topic.Status.CLOSED, Topic.Status.NOT_PLANNED])
-            .order_by("-created_at", "-id")[:limit]
-        ),
+        "unanswered_topics": list(topics.filter(unanswered_q()).order_by("-created_at", "-id")[:limit]),
         "categories": list(categories()),
     }
 

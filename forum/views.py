@@ -25,10 +25,10 @@ from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.ratelimit import throttle, user_or_client_key
 from core.http import safe_next
+from core.ratelimit import throttle, user_or_client_key
 from forum import cache as page_cache
-from forum import markup, permissions, selectors
+from forum import events, markup, permissions, selectors
 from forum.cache import anonymous_page_cache, count_topic_view
 from forum.forms import (
     AskForm,
@@ -39,6 +39,7 @@ from forum.forms import (
     ReplyForm,
     StatusForm,
     TopicFilterForm,
+    canonical_filter_query,
 )
 from forum.models import Category, Post, Topic
 from forum.services import follows
@@ -96,10 +97,26 @@ def _error_message(exc: ValidationError) -> str:
 # --- lists --------------------------------------------------------------------------------
 
 
+# The query parameters list pages read, each with its bounded form (``forum.cache``).
+LIST_PARAMS = {
+    "kind": page_cache.choice(*Topic.Kind.values),
+    "status": page_cache.choice(*Topic.Status.values),
+    "category": page_cache.slug_value(),
+    "unanswered": page_cache.choice("on", "1", "true"),
+    "tag": page_cache.slug_value(30),
+    "sort": page_cache.choice(*selectors.SORTS),
+    "page": page_cache.page_number,
+}
+TOPIC_PARAMS = {"page": page_cache.page_number}
+
+
 @require_GET
-@anonymous_page_cache()
+@anonymous_page_cache(scopes=(page_cache.LISTS,), params=LIST_PARAMS)
 def topic_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     _unwrap_user(request)
+    canonical = canonical_filter_query(request.GET)
+    if canonical is not None:
+        return HttpResponseRedirect(request.path + (f"?{canonical}" if canonical else ""))
     category = None
     if slug is not None:
         category = selectors.category_by_slug(slug)
@@ -123,11 +140,19 @@ def topic_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         results = {"category": category, "page": page, "topics": topics, "any_filter": any_filter}
         return render_to_string("forum/includes/topic_list_results.html", results, request=request)
 
+    if filters.ignored or (filters.tag and not selectors.tag_exists(filters.tag)):
+        page_cache.do_not_store(request)  # only addresses of real lists become cache entries
     # The rows depend only on the address, the filters and whether hidden topics are shown.
+    # A member whose own change the lists may not show yet gets them afresh (forum.cache).
+    query = page_cache.canonical_query(request, LIST_PARAMS)
+    shared = query is not None and page_cache.storable(request)
     results_html = page_cache.content_fragment(
         "topic-list",
-        (request.path, sorted(request.GET.lists()), "moderator" if is_moderator else "public"),
+        (request.path, query, "moderator" if is_moderator else "public")
+        if shared and not page_cache.wrote_recently(request.user)
+        else None,
         render_results,
+        scopes=(page_cache.LISTS,),
     )
     context = {
         "category": category,
@@ -258,27 +283,13 @@ def topic_short(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
-def _mark_topic_notifications_read(request: HttpRequest, topic: Topic) -> None:
-    """Opening a topic reads its notifications. The header counts unread ones on every page
-    anyway; the same query counts those about this topic, so the write happens only when one
-    of them is unread."""
-    from notifications import selectors as notification_selectors
-    from notifications.services import notifications_mark_topic_read
-
-    if not request.user.is_authenticated:
-        return
-    if getattr(request, "_unread_notification_count", None) == 0:
-        return
-    if not notification_selectors.unread_count_with_topic(request, topic):
-        return
-    changed = notifications_mark_topic_read(user=request.user, topic=topic)
-    if changed:
-        request._unread_notification_count = max(0, request._unread_notification_count - changed)
+def _topic_scopes(request: HttpRequest, pk: int, *args, **kwargs) -> tuple[str, ...]:
+    return (page_cache.topic_scope(pk),)
 
 
 @require_GET
 @denied_to_login
-@anonymous_page_cache(on_hit=count_topic_view)
+@anonymous_page_cache(scopes=_topic_scopes, params=TOPIC_PARAMS, on_hit=count_topic_view)
 def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     _unwrap_user(request)
     topic = _get_visible_topic(request, pk, cached=True)
@@ -288,7 +299,9 @@ def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             url += "?" + request.GET.urlencode()
         return HttpResponseRedirect(url)
     view_services.topic_record_view(request=request, topic=topic)
-    _mark_topic_notifications_read(request, topic)
+    if permissions.is_signed_in(request.user):
+        # Whoever keeps track of what a member has read (notifications) listens to this.
+        events.topic_opened.send(sender=Topic, topic=topic, user=request.user, request=request)
     data = selectors.topic_page(request.user, topic, request.GET.get("page"))
     state = _apply_reaction_state(request.user, data)
     user = request.user
@@ -303,6 +316,8 @@ def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "data": data,
         "question": data.question,
         "answers": data.answers,
+        # Shown in full above the replies: in the reply list they are an excerpt and a link.
+        "answer_ids": {answer["post"].pk for answer in data.answers},
         "page": data.page,
         "posts": data.posts,
         "events": data.events,
@@ -318,7 +333,7 @@ def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         # What the template's {% url 'account_login' %}?next={{ request.get_full_path|urlencode }}
         # gives, once per page instead of once per post.
         "login_next_url": f"{reverse('account_login')}?next={quote(request.get_full_path())}",
-        **page_cache.fragment_context(),
+        **page_cache.fragment_context(page_cache.topic_scope(topic.pk)),
     }
     return render(request, "forum/topic_detail.html", context)
 

@@ -3,4 +3,7 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict:
-    return {"site_name": settings.SITE_NAME}
+    return {
+        "site_name": settings.SITE_NAME,
+        "company_name": getattr(settings, "COMMUNITY_COMPANY_NAME", "") or settings.SITE_NAME,
+    }

@@ -5,6 +5,7 @@ from django.template import loader
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from forum import cache as page_cache
 from forum.cache import anonymous_page_cache
 from home import seo, sitemaps
 
@@ -20,9 +21,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 # --- search engines -----------------------------------------------------------------------
 
+# The sitemaps list topics (with their last activity), categories and FAQ pages.
+SITEMAP_CACHE = {"scopes": (page_cache.LISTS, page_cache.FAQ), "params": {"p": page_cache.page_number}}
+
 
 @require_GET
-@anonymous_page_cache()
+@anonymous_page_cache(**SITEMAP_CACHE)
 def sitemap(request: HttpRequest) -> HttpResponse:
     """``/sitemap.xml``: every section in one ``urlset`` while the addresses fit in
     ``SITEMAP_LIMIT``, else a sitemap index of ``/sitemap-<section>.xml?p=N``."""
@@ -34,7 +38,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@anonymous_page_cache()
+@anonymous_page_cache(**SITEMAP_CACHE)
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     return sitemap_views.sitemap(request, sitemaps.sections(request), section=section)
 

@@ -32,6 +32,7 @@ from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 
 from kb.panels import FeedbackPanel
+from kb.permissions import ReviewedPublishing
 
 # The answer's rich text features, spelled out so a promotion and the editor agree on what an
 # answer may contain ("code-block" is registered by kb.wagtail_hooks).
@@ -61,17 +62,19 @@ TOP_ARTICLES_PER_SECTION = 4
 
 class AnonymousCachedPage:
     """A listing page served from the anonymous page cache (``forum.cache``): the same HTML
-    for every signed-out visitor, dropped the moment any page or community content changes.
+    for every signed-out visitor, dropped when a page is published or unpublished (the ``faq``
+    scope of ``forum.cache``); FAQ views and helpful votes do not drop it.
     Wagtail's privacy checks run before ``serve``, and a visitor with a session is never
     served from the cache, so password- or login-restricted pages are not shared."""
 
     def serve(self, request, *args, **kwargs):
-        from forum.cache import anonymous_page_cache
+        from forum import cache
 
         parent_serve = super().serve
         if getattr(request, "is_preview", False):
             return parent_serve(request, *args, **kwargs)
-        return anonymous_page_cache()(lambda req: parent_serve(req, *args, **kwargs))(request)
+        cached = cache.anonymous_page_cache(scopes=(cache.FAQ,), params={"page": cache.page_number})
+        return cached(lambda req: parent_serve(req, *args, **kwargs))(request)
 
 
 def _visible_children(page: Page, model) -> models.QuerySet:
@@ -80,7 +83,7 @@ def _visible_children(page: Page, model) -> models.QuerySet:
     return model.objects.child_of(page).live().public()
 
 
-class FaqIndexPage(AnonymousCachedPage, Page):
+class FaqIndexPage(ReviewedPublishing, AnonymousCachedPage, Page):
     """The FAQ's front page at ``/faq/``: the most viewed articles and every section."""
 
     intro = RichTextField(features=INTRO_FEATURES, blank=True)
@@ -111,7 +114,7 @@ class FaqIndexPage(AnonymousCachedPage, Page):
         return context
 
 
-class FaqSectionPage(AnonymousCachedPage, Page):
+class FaqSectionPage(ReviewedPublishing, AnonymousCachedPage, Page):
     """A product or area of the FAQ, optionally tied to a community category (promotions from
     that category suggest this section)."""
 
@@ -152,7 +155,7 @@ class TaggedFaqArticle(TaggedItemBase):
     content_object = ParentalKey("kb.FaqArticlePage", on_delete=models.CASCADE, related_name="tagged_items")
 
 
-class FaqArticlePage(Page):
+class FaqArticlePage(ReviewedPublishing, Page):
     """One question (the page title) and its curated answer."""
 
     summary = models.CharField(

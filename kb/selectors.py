@@ -78,10 +78,12 @@ def home_sections(user) -> dict:
 
 def promotion_candidates() -> QuerySet[Topic]:
     """Visible topics with an official or accepted answer that are not in the FAQ yet, most
-    popular first (nominated topics first among equals)."""
+    popular first (nominated topics first among equals). A duplicate is never a candidate:
+    its original is the one to promote."""
     return (
         Topic.objects.visible()
-        .filter(faq_page__isnull=True)
+        .filter(faq_page__isnull=True, duplicate_of__isnull=True)
+        .exclude(status=Topic.Status.DUPLICATE)
         .filter(Q(official_answer__isnull=False) | Q(accepted_answer__isnull=False))
         .select_related("category")
         .order_by("-popularity", "-nominated_for_faq", "-id")

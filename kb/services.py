@@ -28,9 +28,9 @@ from wagtail.log_actions import log as log_action
 
 from bs4 import BeautifulSoup
 
-from config import ratelimit
-from config.clientip import client_network
-from forum import events, markup, permissions
+from accounts.clientip import client_network
+from core import ratelimit
+from forum import markup, permissions
 from forum.models import Post, Topic, TopicEvent
 from forum.services import status as status_rules
 from kb.models import (
@@ -175,8 +175,9 @@ def topic_promote_to_faq(*, actor, topic: Topic, section: FaqSectionPage) -> Pro
     official or accepted answer, and the actor must be allowed to add pages to the section.
     The title becomes the question, the question body the context, the official answer (else
     the accepted answer) the answer, all through the sanitiser into the fields' features. The
-    topic records the article (``Topic.faq_page``) and its timeline says "promoted"; after commit
-    ``forum.events.topic_promoted`` is sent. Promoting a topic twice returns the first article.
+    topic records the article (``Topic.faq_page``). Nothing is public yet: the timeline entry and
+    the asker's notice wait for the article's first publication (``article_published``).
+    Promoting a topic twice returns the first article.
     """
     permissions.check_promote(actor, topic)
     if not section.permissions_for_user(actor).can_add_subpage():
@@ -214,10 +215,6 @@ def topic_promote_to_faq(*, actor, topic: Topic, section: FaqSectionPage) -> Pro
         topic.faq_page = article
         topic.nominated_for_faq = False
         topic.save(update_fields=["faq_page", "nominated_for_faq"])
-        TopicEvent.objects.create(topic=topic, actor=actor, kind=TopicEvent.Kind.PROMOTED)
-        transaction.on_commit(
-            lambda: events.topic_promoted.send(sender=Topic, topic=topic, actor=actor, page=article)
-        )
     return Promotion(article=article, created=True)
 
 
@@ -241,14 +238,17 @@ def topic_nominate_for_faq(*, actor, topic: Topic, nominate: bool = True) -> Top
 def article_published(*, article: FaqArticlePage, actor=None) -> None:
     """Publishing an article promoted from a topic answers that topic in public.
 
-    The topic points at the article (its banner says "This is answered in our FAQ"), and its
-    status becomes solved, unless staff chose its status by hand: the forum's status rules
-    (``forum.services.status.topic_mark_solved_by_faq``) decide and record it.
+    ``actor`` is whoever published (the reviewer who approved, not the draft's author). The
+    topic points at the article (its banner says "This is answered in our FAQ"); on the first
+    publication its timeline says it is in the FAQ and the asker is told (the notice links to
+    the live article). Its status becomes solved, unless staff chose its status by hand: the
+    forum's status rules (``forum.services.status.topic_mark_solved_by_faq``) decide and record
+    it.
     """
     if not article.source_topic_id:
         return
     status_rules.topic_mark_solved_by_faq(
-        topic_id=article.source_topic_id, faq_page_id=article.pk, actor=actor
+        topic_id=article.source_topic_id, faq_page_id=article.pk, actor=actor, page=article
     )
 
 

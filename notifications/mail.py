@@ -95,6 +95,17 @@ def excerpt(notification: Notification, length: int = 240) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "\u2026"
 
 
+def signature(notification: Notification) -> dict | None:
+    """An official post is signed by the person who wrote it: name, title and photo ("Sam,
+    Support team"), so mail about it never comes from a faceless address."""
+    post = notification.post
+    if post is None or post.is_hidden or not post.is_official or post.author is None:
+        return None
+    author = post.author
+    photo = absolute(author.avatar.url) if author.avatar else ""
+    return {"line": author.signature, "name": author.name, "title": author.staff_title, "photo_url": photo}
+
+
 def _message(*, user, subject: str, template: str, context: dict, event_type: str | None):
     unsubscribe = unsubscribe_url(user=user, event_type=event_type)
     context = {
@@ -133,6 +144,7 @@ def notification_message(notification: Notification):
             "notification": notification,
             "summary": line,
             "excerpt": excerpt(notification),
+            "signature": signature(notification),
             "url": absolute(notification.get_absolute_url()),
             "event_type_label": notification.get_kind_display(),
         },
@@ -148,7 +160,7 @@ def send_notification_email(notification_id: int) -> str:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
-            .select_related("recipient", "actor", "topic", "topic__category", "post")
+            .select_related("recipient", "actor", "topic", "topic__category", "post", "post__author")
             .filter(pk=notification_id, email_state__in=[EmailState.PENDING, EmailState.FAILED])
             .first()
         )
@@ -214,7 +226,7 @@ def send_digest(user) -> str:
         waiting.filter(Q(read_at__isnull=False) | ~Q(pk__in=visible)).update(email_state=EmailState.SKIPPED)
         notifications = list(
             waiting.filter(read_at__isnull=True)
-            .select_related("actor", "topic", "topic__category", "post", "recipient")
+            .select_related("actor", "topic", "topic__category", "post", "post__author", "recipient")
             .order_by("-created_at", "-id")
         )
         if not notifications:

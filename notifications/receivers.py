@@ -165,3 +165,24 @@ def on_topic_promoted(sender, *, topic, actor=None, page=None, **kwargs):
         target_url=url,
         dedupe_key=f"promoted:{topic.pk}",
     )
+
+
+@receiver(events.topic_opened, dispatch_uid="notifications.topic_opened")
+@_safely
+def on_topic_opened(sender, *, topic, user, request=None, **kwargs):
+    """Opening a topic reads its notifications. The header counts unread ones on every page
+    anyway; the same query counts those about this topic, so the write happens only when one
+    of them is unread."""
+    from notifications import selectors
+    from notifications.services import notifications_mark_topic_read
+
+    if request is None or not user.is_authenticated:
+        return None
+    if getattr(request, "_unread_notification_count", None) == 0:
+        return None
+    if not selectors.unread_count_with_topic(request, topic):
+        return None
+    changed = notifications_mark_topic_read(user=user, topic=topic)
+    if changed:
+        request._unread_notification_count = max(0, request._unread_notification_count - changed)
+    return changed

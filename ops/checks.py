@@ -133,7 +133,7 @@ def _task_problems() -> list[checks.CheckMessage]:
         return [
             checks.Warning(
                 "TASKS_BACKEND is 'immediate': mail and search index writes run inside web requests.",
-                hint="Set TASKS_BACKEND=database and run `manage.py db_worker` (deploy/community-worker.service).",
+                hint="Set TASKS_BACKEND=database and run `manage.py db_worker` (deploy/systemd/community-worker.service).",
                 id="ops.W002",
             )
         ]

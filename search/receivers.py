@@ -1,39 +1,36 @@
-"""Keep the similar-questions cache honest: any change to topics, categories or pages (saved,
-deleted, published, unpublished, or re-indexed by a background task) moves the cache
-generation, so answers cached before the change are not served after it."""
+"""Search's listeners: the index follows the forum's events (``search.indexing``), and cached
+search answers follow the index: when an index task has written, the ``search`` cache scope
+(``forum.cache``) moves. The tasks that write are named here, not guessed from their module."""
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.dispatch import receiver
-
-from wagtail.signals import page_published, page_unpublished
 
 from django_tasks.signals import task_finished
 
-from forum.models import Category, Topic
+from forum.models import Topic
+from search import indexing
 
-
-@receiver(post_save, sender=Topic, dispatch_uid="search_topic_saved")
-@receiver(post_delete, sender=Topic, dispatch_uid="search_topic_deleted")
-@receiver(post_save, sender=Category, dispatch_uid="search_category_saved")
-@receiver(post_delete, sender=Category, dispatch_uid="search_category_deleted")
-@receiver(page_published, dispatch_uid="search_page_published")
-@receiver(page_unpublished, dispatch_uid="search_page_unpublished")
-def content_changed(**kwargs) -> None:
-    from search.selectors import bump_generation
-
-    bump_generation()
+# The tasks that write an index (ours, and modelsearch's for the models indexed on save).
+INDEX_WRITERS = frozenset(
+    {
+        "search.tasks.index_documents",
+        "search.tasks.delete_documents",
+        "search.tasks.rebuild_index",
+        "modelsearch.tasks.insert_or_update_object_task",
+    }
+)
 
 
 @receiver(task_finished, dispatch_uid="search_index_task_finished")
 def index_task_finished(sender, task_result, **kwargs) -> None:
-    """Services that change rows with ``update()`` (hiding a topic, say) send no ``post_save``
-    but queue an index update; when such a task has run, cached answers are stale too."""
-    path = getattr(task_result.task, "module_path", "")
-    if path.startswith(("modelsearch.", "search.")) or "index" in path:
-        content_changed()
+    """An index task has run (here or in a worker): cached search answers are stale."""
+    if getattr(task_result.task, "module_path", "") in INDEX_WRITERS:
+        from search.selectors import bump_generation
+
+        bump_generation()
 
 
 @receiver(post_save, sender=Topic, dispatch_uid="search_topic_vector")
@@ -50,3 +47,6 @@ def topic_vector_outdated(sender, instance, created, update_fields=None, **kwarg
 
     pk = instance.pk
     transaction.on_commit(lambda: embed_topics.enqueue([pk]))
+
+
+indexing.connect()

@@ -1,9 +1,11 @@
 """Wagtail admin reports over the search log, for Editors and Staff.
 
-"Content gaps" lists the most frequent searches that found nothing (what the FAQ should answer
-next); "Top searches" lists the most frequent searches overall. Both cover the last 30 days by
-default (7, 30 or 90 on request), from the search page and the ask form's similar questions
-together, or either one alone.
+"Content gaps" lists the most frequent searches made on the search page that found nothing
+(what the FAQ should answer next). The ask form's similar-question lookups are left out: they
+are made while people type, so they are mostly unfinished words ("can i downloa"), and an
+asker who finds nothing goes on to ask, which is no gap. "Top searches" lists the most frequent
+searches overall, from the search page and the ask form together, or either one alone. Both
+cover the last 30 days by default (7, 30 or 90 on request).
 """
 
 from __future__ import annotations
@@ -48,6 +50,17 @@ class SearchLogFilterSet(WagtailFilterSet):
         return queryset  # applied in the view, which also applies the default
 
 
+class ContentGapsFilterSet(WagtailFilterSet):
+    period = SearchLogFilterSet.base_filters["period"]
+
+    class Meta:
+        model = SearchLogEntry
+        fields = ["period"]
+
+    def filter_period(self, queryset, name, value):
+        return queryset  # applied in the view, which also applies the default
+
+
 class BaseSearchLogReport(ReportView):
     header_icon = "search"
     filterset_class = SearchLogFilterSet
@@ -74,7 +87,7 @@ class BaseSearchLogReport(ReportView):
         since = timezone.now() - timedelta(days=self.period_days())
         queryset = SearchLogEntry.objects.filter(created_at__gte=since)
         if self.zero_results_only:
-            queryset = queryset.filter(result_count=0)
+            queryset = queryset.filter(result_count=0, source=SearchLogEntry.Source.PAGE)
         return queryset
 
     def get_filtered_queryset(self):
@@ -93,6 +106,7 @@ class ContentGapsReport(BaseSearchLogReport):
     index_url_name = "search_reports:content_gaps"
     index_results_url_name = "search_reports:content_gaps_results"
     zero_results_only = True
+    filterset_class = ContentGapsFilterSet
     no_results_message = "No search came back empty in this period."
 
 

@@ -4,8 +4,8 @@
 ranked list (see ``search.ranking``), facet counts and a spelling suggestion.
 ``similar_questions`` is the cheap path used while someone types a new question's title: few
 fields, no facets, no snippets, cached per normalised query for ``SEARCH_SIMILAR_CACHE_SECONDS``
-(the cache key carries a generation number that moves whenever topics, categories or pages
-change, so a hidden topic drops out at once).
+(the cache key carries the versions of the lists, the FAQ and the search index from
+``forum.cache``, so a hidden topic drops out as soon as the lists show it gone).
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from search.text import backend_query, cache_key_for, query_terms, stem, tokeniz
 TOPIC_KINDS = tuple(Topic.Kind.values)
 TYPE_CHOICES = ("faq", *TOPIC_KINDS, "category")
 STATUS_CHOICES = tuple(Topic.Status.values)
-GENERATION_KEY = "search:generation"
 
 
 def merge_depth() -> int:
@@ -162,11 +161,11 @@ def site_search_cached(
 ) -> SearchOutcome:
     """``site_search``, kept ``SEARCH_RESULTS_CACHE_SECONDS`` per query and filters.
 
-    The key carries the content version (any write to the community's tables) and the search
-    generation (any change to what is indexed, including a background re-index), so a cached
-    outcome is never served after the content it shows has changed. The outcome holds the
+    The key carries the versions (``forum.cache``) of the lists, the FAQ and the search index
+    (moved when an index task has written, including a background re-index), so a cached
+    outcome is not served after the content it shows has changed. The outcome holds the
     merged ranking and the facet counts; the view still fetches the shown page's snippets."""
-    from forum.cache import content_version
+    from forum.cache import FAQ, LISTS, SEARCH, versions
 
     filters = filters or Filters()
     seconds = getattr(settings, "SEARCH_RESULTS_CACHE_SECONDS", 60)
@@ -181,7 +180,7 @@ def site_search_cached(
         autocorrect,
     )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
-    key = f"search:outcome:{content_version()}:{generation()}:{digest}"
+    key = f"search:outcome:{versions(LISTS, FAQ, SEARCH)}:{digest}"
     outcome = cache.get(key)
     if outcome is None:
         outcome = site_search(raw_query, filters, autocorrect=autocorrect)
@@ -278,23 +277,24 @@ SIMILAR_TOPIC_FIELDS = (
     "category_id",
     "official_answer_id",
     "accepted_answer_id",
+    "duplicate_of_id",
 )
 
 
-def generation() -> int:
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        value = 1
-        cache.add(GENERATION_KEY, value, None)
-    return value
+def generation() -> str:
+    """The version of what the search index answers (``forum.cache`` scope ``search``): it
+    moves when an index task has written (``search.indexing``), so answers cached before the
+    index changed are not served after it."""
+    from forum.cache import SEARCH, versions
+
+    return versions(SEARCH)
 
 
 def bump_generation() -> None:
-    """Invalidate cached similar-question answers (content changed)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, None)
+    """Invalidate cached search answers (the index changed)."""
+    from forum.cache import SEARCH, expire
+
+    expire(SEARCH)
 
 
 def similar_hits(
@@ -331,7 +331,37 @@ def similar_hits(
     ranked = ranking.rerank_similar(hits, query_stems, title_stems)
     if semantic.enabled():
         ranked = _blend_semantic(raw_query, ranked, candidates)
-    return ranked[:limit]
+    return _originals_for_duplicates(ranked)[:limit]
+
+
+def _originals_for_duplicates(ranked: list[Hit]) -> list[Hit]:
+    """A duplicate is suggested as its original (in the duplicate's place, once); a duplicate
+    whose original is hidden or gone is dropped."""
+    wanted = {hit.obj.duplicate_of_id for hit in ranked if hit.type == "topic" and hit.obj.duplicate_of_id}
+    if not wanted:
+        return ranked
+    originals = {
+        topic.pk: topic
+        for topic in Topic.objects.filter(pk__in=wanted, is_hidden=False).only(*SIMILAR_TOPIC_FIELDS)
+    }
+    seen: set[int] = set()
+    out: list[Hit] = []
+    for hit in ranked:
+        topic = hit.obj if hit.type == "topic" else None
+        if topic is not None and topic.duplicate_of_id:
+            original = originals.get(topic.duplicate_of_id)
+            if original is None:
+                continue
+            replacement = topic_hit(original, hit.rank)
+            replacement.final_score = hit.final_score
+            hit = replacement
+            topic = original
+        if topic is not None:
+            if topic.pk in seen:
+                continue
+            seen.add(topic.pk)
+        out.append(hit)
+    return out
 
 
 def _blend_semantic(raw_query: str, ranked: list[Hit], candidates: int) -> list[Hit]:
@@ -372,7 +402,9 @@ def similar_questions(raw_query: str) -> list[dict]:
     """JSON-ready similar questions for a draft title, cached per normalised query."""
     if not backend_query(raw_query):
         return []
-    key = f"search:similar:{generation()}:{cache_key_for(raw_query)}"
+    from forum.cache import FAQ, LISTS, SEARCH, versions
+
+    key = f"search:similar:{versions(LISTS, FAQ, SEARCH)}:{cache_key_for(raw_query)}"
     cached = cache.get(key)
     if cached is not None:
         return cached

@@ -8,13 +8,13 @@ restriction), never a hidden topic.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.utils.html import strip_tags
+
+from forum import markup
 
 #: Fields a topic hit needs (texts for snippets are fetched for the shown page only).
 TOPIC_FIELDS = (
@@ -108,7 +108,9 @@ def plain_text(value: Any) -> str:
         return ""
     text = str(getattr(value, "source", None) or value)
     if "<" in text:
-        text = html.unescape(strip_tags(text))
+        # Blocks (paragraphs, list items, headings) become spaces so that a snippet never
+        # reads "next invoice.Open Billing"; inline tags vanish without one.
+        return markup.html_to_text(text)
     return " ".join(text.split())
 
 

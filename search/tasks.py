@@ -15,7 +15,18 @@ def index_documents(backend_name: str, model_label: str, pks: list[str]) -> int:
     """Re-read the objects from the database and (re)index them; ids that are gone or no
     longer indexable are removed from the index. Returns how many ids were handled."""
     backend = get_search_backend(backend_name)
-    backend.update_ids(apps.get_model(model_label), list(pks))
+    model = apps.get_model(model_label)
+    if hasattr(backend, "update_ids"):
+        backend.update_ids(model, list(pks))
+        return len(pks)
+    # Wagtail's own backends (database, Elasticsearch): add what is indexable, delete the rest.
+    objects = {str(obj.pk): obj for obj in model.get_indexed_objects().filter(pk__in=list(pks))}
+    for pk in pks:
+        obj = objects.get(str(pk))
+        if obj is not None:
+            backend.add(obj.get_indexed_instance() or obj)
+        else:
+            backend.delete(model(pk=pk))
     return len(pks)
 
 
@@ -23,7 +34,12 @@ def index_documents(backend_name: str, model_label: str, pks: list[str]) -> int:
 def delete_documents(backend_name: str, model_label: str, pks: list[str]) -> int:
     """Remove documents from the index by primary key."""
     backend = get_search_backend(backend_name)
-    backend.write([("delete", apps.get_model(model_label), list(pks))])
+    model = apps.get_model(model_label)
+    if hasattr(backend, "write"):
+        backend.write([("delete", model, list(pks))])
+    else:
+        for pk in pks:
+            backend.delete(model(pk=pk))
     return len(pks)
 
 

@@ -12,14 +12,14 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from config.ratelimit import throttle
+from core.ratelimit import throttle
 from forum import cache as page_cache
 from forum.cache import anonymous_page_cache
 from forum.models import Category, Topic
 from search import selectors
 from search.services import search_log_record
 from search.sources import TYPE_LABELS
-from search.text import backend_query, normalise_query
+from search.text import MAX_QUERY_LENGTH, backend_query, normalise_query
 
 ASK_URL = "/community/ask/"
 #: The number of results, on the search page's response (a page served from the page cache
@@ -132,6 +132,23 @@ def _log_cached_search(request: HttpRequest, *args, response: HttpResponse | Non
         _log_search(request, query, int(total))
 
 
+def _query_value(value: str) -> str | None:
+    """The search box's text as a cache key part: normalised, at most MAX_QUERY_LENGTH."""
+    return normalise_query(value) if len(value) <= MAX_QUERY_LENGTH else None
+
+
+# The query parameters the search page reads, each with its bounded form (``forum.cache``).
+SEARCH_PARAMS = {
+    "q": _query_value,
+    "type": page_cache.choice(*selectors.TYPE_CHOICES),
+    "category": page_cache.slug_value(80),
+    "status": page_cache.choice(*selectors.STATUS_CHOICES),
+    "page": page_cache.page_number,
+    "spell": page_cache.choice("0", "1"),
+}
+SEARCH_SCOPES = (page_cache.LISTS, page_cache.FAQ, page_cache.SEARCH)
+
+
 @require_GET
 @throttle(
     "search",
@@ -139,12 +156,12 @@ def _log_cached_search(request: HttpRequest, *args, response: HttpResponse | Non
     message="You have searched a lot in a short time.",
     when=lambda request: bool(request.GET.get("q", "").strip()),
 )
-@anonymous_page_cache(on_hit=_log_cached_search, version=selectors.generation)
+@anonymous_page_cache(scopes=SEARCH_SCOPES, params=SEARCH_PARAMS, on_hit=_log_cached_search)
 def search_index(request: HttpRequest) -> HttpResponse:
     """``/search/?q=``: one ranked list over the FAQ and the community, with facets.
 
     Anonymous visitors get the page from the page cache while the content is unchanged
-    (``forum.cache``): any write to topics, posts, pages or categories makes it render afresh."""
+    (``forum.cache``): a change to the lists, the FAQ or the search index makes it render afresh."""
     query = normalise_query(request.GET.get("q"))
     context: dict = {"search_query": query, "ask_url": ASK_URL}
     if not query:
@@ -155,6 +172,8 @@ def search_index(request: HttpRequest) -> HttpResponse:
         return render(request, "search/search.html", context)
 
     filters = _filters_from(request)
+    if request.GET.get("category") and filters.category is None:
+        page_cache.do_not_store(request)  # an unknown category: no cache entry for it
     autocorrect = request.GET.get("spell") != "0"
 
     def render_results() -> dict:
@@ -182,11 +201,14 @@ def search_index(request: HttpRequest) -> HttpResponse:
         html = render_to_string("search/includes/results.html", results)
         return {"html": html, "total": outcome.total}
 
-    # The results are the same for every visitor: rendered once per address, content version
-    # and search generation, then shared (signed-in visitors' pages are not page-cached).
-    shared = page_cache.content_object(
-        "search-results", (sorted(request.GET.lists()), selectors.generation()), render_results
-    )
+    # The results are the same for every visitor: rendered once per address and versions of
+    # the lists, the FAQ and the index, then shared (signed-in visitors' pages are not
+    # page-cached). An address with values the page does not know is rendered, not shared.
+    query_key = page_cache.canonical_query(request, SEARCH_PARAMS)
+    if query_key is None or not page_cache.storable(request):
+        shared = render_results()
+    else:
+        shared = page_cache.content_object("search-results", query_key, render_results, scopes=SEARCH_SCOPES)
     _log_search(request, query, shared["total"])
     context.update(
         filters=filters,

@@ -58,5 +58,6 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _page_cache_stamp(settings, tmp_path):
-    """The anonymous page cache's version stamp (forum/cache.py) lives in the test's folder."""
-    settings.FORUM_PAGE_CACHE_STAMP = tmp_path / "page-cache.stamp"
+    """The page cache's version stamps (forum/cache.py) live in the test's folder."""
+    settings.FORUM_PAGE_CACHE_STAMP = tmp_path / "page-cache-versions"
+    settings.FORUM_LIST_CACHE_LAG = 0  # the tests of the lag set it themselves

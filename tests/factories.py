@@ -98,6 +98,11 @@ class TopicFactory(factory.django.DjangoModelFactory):
         )
         self.first_post = post
         self.save(update_fields=["first_post"])
+        # Topics are indexed through the services' events (search/indexing.py), which a factory
+        # bypasses: index the finished row once, as the services' one queued update would.
+        from modelsearch import index
+
+        index.insert_or_update_object(self)
 
 
 class PostFactory(factory.django.DjangoModelFactory):

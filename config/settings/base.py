@@ -69,6 +69,8 @@ SITE_NAME = env("SITE_NAME", "Acme Community")
 # (ops/sites.py). Production requires it (ops/checks.py); `make run` sets it to the served port.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 WAGTAIL_SITE_NAME = SITE_NAME
+# The company that answers here: official answers say "Official answer from <company>".
+COMMUNITY_COMPANY_NAME = env("COMMUNITY_COMPANY_NAME", "Acme")
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -279,6 +281,7 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # allauth's defaults, written out so they are visible; they use the default cache, which is
 # Redis (shared by all workers) when REDIS_URL is set.
@@ -294,9 +297,10 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 LOGIN_URL = "account_login"
-# The Wagtail admin signs in through allauth too (config/urls.py sends /admin/login/ and
-# /admin/password_reset/ there), so it shares allauth's limits, verification and MFA.
-WAGTAILADMIN_LOGIN_URL = "account_login"
+# The Wagtail admin signs in through allauth too: /admin/login/ only sends visitors to
+# allauth's login (accounts.views.admin_sign_in) and /admin/password_reset/ to allauth's
+# reset (config/urls.py), so the admin shares allauth's limits, verification and MFA.
+WAGTAILADMIN_LOGIN_URL = "admin_sign_in"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
@@ -309,7 +313,7 @@ MFA_TOTP_ISSUER = SITE_NAME
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
 
-# --- clients and rate limits (config/clientip.py, config/ratelimit.py) -------------------
+# --- clients and rate limits (accounts/clientip.py, core/ratelimit.py) -------------------
 # How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
 # X-Forwarded-For: 0 trusts only REMOTE_ADDR; n takes the n-th address from the right.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
@@ -414,9 +418,6 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"  # Wagtail's preview views set SAMEORIGIN for themselves
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# How many proxies in front of the site append to X-Forwarded-For (nginx alone: 1). 0 trusts
-# none and uses the connection's address; one helper turns it into the client's address.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # gunicorn reads the same variable for its number of workers; more than one needs REDIS_URL.
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
 SILENCED_SYSTEM_CHECKS = env_list("DJANGO_SILENCED_SYSTEM_CHECKS")
@@ -428,6 +429,9 @@ FORUM_POSTS_PER_PAGE = env_int("FORUM_POSTS_PER_PAGE", 30)
 FORUM_FLAGS_TO_HIDE = env_int("FORUM_FLAGS_TO_HIDE", 3)
 # The anonymous page cache and the shared fragments (forum/cache.py): 0 turns both off.
 FORUM_PAGE_CACHE_SECONDS = env_int("FORUM_PAGE_CACHE_SECONDS", 300)
+# Topic lists and category pages may lag this many seconds behind a change (each list is
+# re-rendered at most once per lag while members write); 0: at once. The writer sees at once.
+FORUM_LIST_CACHE_LAG = env_int("FORUM_LIST_CACHE_LAG", 5)
 # Topic views: once per visitor per window (seconds); buffered in the cache and written to the
 # database when this many are waiting (or by `manage.py flush_view_counts`).
 FORUM_VIEW_WINDOW = env_int("FORUM_VIEW_WINDOW", 3600)
@@ -439,6 +443,9 @@ NOTIFICATIONS_PER_PAGE = env_int("NOTIFICATIONS_PER_PAGE", 20)
 NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5)
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = env_int("NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS", 90)
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
+# FAQ pages: Editors who are not Staff submit changes to the "FAQ review" workflow instead of
+# publishing them (kb/permissions.py); Staff still publish directly. Off: Editors publish too.
+KB_EDITORS_MUST_REQUEST_REVIEW = env_bool("KB_EDITORS_MUST_REQUEST_REVIEW", True)
 
 # Listening (mentions/): feeds are fetched with these limits; private and loopback addresses
 # are refused unless allowed (development serves sample feeds from the site itself).

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from forum import permissions
+from forum import events, permissions
 from forum.models import Category, Follow, Topic
 
 
@@ -27,6 +27,7 @@ def topic_follow(*, user, topic: Topic, check: bool = True) -> bool:
         return False
     if created:
         Topic.objects.filter(pk=topic.pk).update(follower_count=F("follower_count") + 1)
+        events.send_after_commit(events.follow_changed, sender=Topic, topic=topic, actor=user, on=True)
     return created
 
 
@@ -37,6 +38,7 @@ def topic_unfollow(*, user, topic: Topic) -> bool:
     deleted, _ = Follow.objects.filter(user=user, topic=topic).delete()
     if deleted:
         Topic.objects.filter(pk=topic.pk, follower_count__gt=0).update(follower_count=F("follower_count") - 1)
+        events.send_after_commit(events.follow_changed, sender=Topic, topic=topic, actor=user, on=False)
     return bool(deleted)
 
 

@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from forum import permissions
+from forum import events, permissions
 from forum.models import Category, Flag, Post, Topic, TopicEvent
 
 FLAG_NOTE_MAX = 500
@@ -37,11 +37,23 @@ BAN_REASON_MAX = 200
 AUTO_HIDE_REASON = "Hidden automatically after several flags, pending review."
 
 
-def _reindex_topic(topic_id: int) -> None:
-    """Search holds ``is_hidden`` and the answers' text: refresh the topic after commit."""
-    from modelsearch.tasks import insert_or_update_object_task
+def _post_visibility_changed(*, post: Post, topic: Topic, actor, hidden: bool) -> None:
+    events.send_after_commit(
+        events.post_visibility_changed, sender=Post, post=post, topic=topic, actor=actor, hidden=hidden
+    )
 
-    transaction.on_commit(lambda: insert_or_update_object_task.enqueue("forum", "topic", str(topic_id)))
+
+def _topic_visibility_changed(*, topic: Topic, actor, hidden: bool) -> None:
+    events.send_after_commit(
+        events.topic_visibility_changed, sender=Topic, topic=topic, actor=actor, hidden=hidden
+    )
+
+
+def _flags_changed(post_id: int, topic_id: int) -> None:
+    """The open-flag counts moderators see on the topic page moved."""
+    events.send_after_commit(
+        events.flags_changed, sender=Post, post=Post(pk=post_id, topic_id=topic_id), topic=Topic(pk=topic_id)
+    )
 
 
 def _clean_text(value: str | None, *, field: str, limit: int, required: bool, label: str) -> str:
@@ -79,6 +91,7 @@ def post_flag(*, user, post: Post, reason: str, note: str = "") -> Flag:
         open_flags = (
             Flag.objects.filter(post=post, state=Flag.State.OPEN).values("reporter").distinct().count()
         )
+        _flags_changed(post.pk, post.topic_id)
         if open_flags >= settings.FORUM_FLAGS_TO_HIDE:
             _hide_post(post=post, actor=None, reason=AUTO_HIDE_REASON)
     post.refresh_from_db(fields=["flag_count", "is_hidden", "hidden_by", "hidden_at", "hidden_reason"])
@@ -104,6 +117,7 @@ def post_resolve_flags(*, user, post: Post, uphold: bool) -> int:
             Topic.objects.filter(pk=post.topic_id, flag_count__gte=closed).update(
                 flag_count=F("flag_count") - closed
             )
+            _flags_changed(post.pk, post.topic_id)
         post.refresh_from_db()
         if uphold:
             if not post.is_hidden:
@@ -128,6 +142,7 @@ def flag_resolve(*, user, flag: Flag, uphold: bool) -> None:
             Topic.objects.filter(pk=flag.post.topic_id, flag_count__gt=0).update(
                 flag_count=F("flag_count") - 1
             )
+            _flags_changed(flag.post_id, flag.post.topic_id)
     flag.refresh_from_db()
 
 
@@ -143,13 +158,15 @@ def _hide_post(*, post: Post, actor, reason: str) -> bool:
     changed = Post.objects.filter(pk=post.pk, is_hidden=False).update(
         is_hidden=True, hidden_by=actor, hidden_at=timezone.now(), hidden_reason=reason[:HIDE_REASON_MAX]
     )
-    topic = Topic.objects.only("id", "first_post_id", "category_id", "is_hidden").get(pk=post.topic_id)
+    topic = Topic.objects.only("id", "first_post_id", "category_id", "is_hidden", "duplicate_of_id").get(
+        pk=post.topic_id
+    )
     if topic.first_post_id == post.pk:
         _hide_topic(topic=topic, actor=actor, reason=reason)
     elif changed:
         # The guard keeps a counter that was already off (imported data) from going negative.
         Topic.objects.filter(pk=topic.pk, reply_count__gt=0).update(reply_count=F("reply_count") - 1)
-        _reindex_topic(topic.pk)
+        _post_visibility_changed(post=post, topic=topic, actor=actor, hidden=True)
     return bool(changed)
 
 
@@ -157,12 +174,14 @@ def _unhide_post(*, post: Post, actor) -> bool:
     changed = Post.objects.filter(pk=post.pk, is_hidden=True).update(
         is_hidden=False, hidden_by=None, hidden_at=None, hidden_reason=""
     )
-    topic = Topic.objects.only("id", "first_post_id", "category_id", "is_hidden").get(pk=post.topic_id)
+    topic = Topic.objects.only("id", "first_post_id", "category_id", "is_hidden", "duplicate_of_id").get(
+        pk=post.topic_id
+    )
     if topic.first_post_id == post.pk:
         _unhide_topic(topic=topic, actor=actor)
     elif changed:
         Topic.objects.filter(pk=topic.pk).update(reply_count=F("reply_count") + 1)
-        _reindex_topic(topic.pk)
+        _post_visibility_changed(post=post, topic=topic, actor=actor, hidden=False)
     return bool(changed)
 
 
@@ -173,7 +192,7 @@ def _hide_topic(*, topic: Topic, actor, reason: str) -> bool:
             topic_count=F("topic_count") - 1
         )
         TopicEvent.objects.create(topic=topic, actor=actor, kind=TopicEvent.Kind.HIDDEN, to_value=reason[:64])
-        _reindex_topic(topic.pk)
+        _topic_visibility_changed(topic=topic, actor=actor, hidden=True)
     return bool(changed)
 
 
@@ -186,7 +205,7 @@ def _unhide_topic(*, topic: Topic, actor) -> bool:
         Post.objects.filter(pk=topic.first_post_id, is_hidden=True).update(
             is_hidden=False, hidden_by=None, hidden_at=None, hidden_reason=""
         )
-        _reindex_topic(topic.pk)
+        _topic_visibility_changed(topic=topic, actor=actor, hidden=False)
     return bool(changed)
 
 

@@ -29,9 +29,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from wagtail.search import index
-
-from config import ratelimit
+from core import ratelimit
 from forum import events, markup, permissions
 from forum.models import Post, PostRevision, Topic, TopicEvent
 from forum.services import follows
@@ -78,7 +76,9 @@ def record_event(topic: Topic, actor, kind: str, **fields) -> TopicEvent:
 
 
 def _send_after_commit(signal, **kwargs) -> None:
-    transaction.on_commit(lambda: signal.send(**kwargs))
+    """Expire the cached pages the change shows on, and send ``signal`` after commit
+    (``forum.events.send_after_commit``: the one road from a write to its listeners)."""
+    events.send_after_commit(signal, **kwargs)
 
 
 def post_rate_check(*, user) -> None:
@@ -207,9 +207,15 @@ def post_edit(*, actor, post: Post, source: str, title: str | None = None) -> Po
             topic.title = new_title
             topic.slug = ""
             topic.save(update_fields=["title", "slug"])
-        if is_question or post.pk in (topic.official_answer_id, topic.accepted_answer_id):
-            # The topic's indexed text (question, answers) changed.
-            transaction.on_commit(lambda: index.insert_or_update_object(topic))
+        _send_after_commit(
+            events.post_edited,
+            sender=Post,
+            post=post,
+            topic=topic,
+            actor=actor,
+            is_question=is_question,
+            title_changed=new_title is not None,
+        )
     return post
 
 

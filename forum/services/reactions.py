@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from forum import permissions
+from forum import events, permissions
 from forum.models import MeToo, Post, Topic, Vote
 
 
@@ -48,6 +48,7 @@ def topic_toggle_metoo(*, user, topic: Topic, set_to: bool | None = None) -> boo
         state, delta = _toggle(model=MeToo, lookup={"user": user, "topic": topic}, set_to=set_to)
         if delta:
             Topic.objects.filter(pk=topic.pk).update(metoo_count=F("metoo_count") + delta)
+            events.send_after_commit(events.metoo_changed, sender=Topic, topic=topic, actor=user, on=state)
     topic.metoo_count = Topic.objects.values_list("metoo_count", flat=True).get(pk=topic.pk)
     return state
 
@@ -60,5 +61,13 @@ def post_toggle_vote(*, user, post: Post, set_to: bool | None = None) -> bool:
         if delta:
             Post.objects.filter(pk=post.pk).update(vote_count=F("vote_count") + delta)
             Topic.objects.filter(pk=post.topic_id).update(vote_count=F("vote_count") + delta)
+            events.send_after_commit(
+                events.vote_changed,
+                sender=Post,
+                post=post,
+                topic=Topic(pk=post.topic_id),
+                actor=user,
+                on=state,
+            )
     post.vote_count = Post.objects.values_list("vote_count", flat=True).get(pk=post.pk)
     return state

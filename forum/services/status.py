@@ -61,10 +61,12 @@ def status_after_faq_published(topic: Topic) -> str | None:
     return Topic.Status.SOLVED
 
 
-def topic_mark_solved_by_faq(*, topic_id: int, faq_page_id: int, actor=None) -> Topic | None:
+def topic_mark_solved_by_faq(*, topic_id: int, faq_page_id: int, actor=None, page=None) -> Topic | None:
     """Link topic ``topic_id`` to the published FAQ article ``faq_page_id`` and apply the
-    "answered in the FAQ" status rule (see the module rules). Returns the topic, or None when
-    it no longer exists."""
+    "answered in the FAQ" status rule (see the module rules). The first time, the timeline says
+    the topic is in the FAQ and ``forum.events.topic_promoted`` is sent after commit with
+    ``page`` (the live article: the asker's notice links to it). Returns the topic, or None
+    when it no longer exists."""
     with transaction.atomic():
         topic = Topic.objects.select_for_update().filter(pk=topic_id).first()
         if topic is None:
@@ -80,6 +82,11 @@ def topic_mark_solved_by_faq(*, topic_id: int, faq_page_id: int, actor=None) -> 
             fields.append("status")
         if fields:
             topic.save(update_fields=fields)
+        if not TopicEvent.objects.filter(topic=topic, kind=TopicEvent.Kind.PROMOTED).exists():
+            TopicEvent.objects.create(topic=topic, actor=actor, kind=TopicEvent.Kind.PROMOTED)
+            transaction.on_commit(
+                lambda: events.topic_promoted.send(sender=Topic, topic=topic, actor=actor, page=page)
+            )
         if new_status:
             TopicEvent.objects.create(
                 topic=topic,
@@ -88,9 +95,12 @@ def topic_mark_solved_by_faq(*, topic_id: int, faq_page_id: int, actor=None) -> 
                 from_value=old_status,
                 to_value=new_status,
             )
-            transaction.on_commit(
-                lambda: events.status_changed.send(
-                    sender=Topic, topic=topic, actor=actor, old_status=old_status, new_status=new_status
-                )
+            events.send_after_commit(
+                events.status_changed,
+                sender=Topic,
+                topic=topic,
+                actor=actor,
+                old_status=old_status,
+                new_status=new_status,
             )
     return topic

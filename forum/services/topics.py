@@ -32,8 +32,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from wagtail.search import index
-
 from forum import events, markup, permissions
 from forum.models import Category, Post, Topic, TopicEvent
 from forum.services import follows
@@ -171,7 +169,6 @@ def topic_create(
         follows.topic_follow(user=author, topic=topic, check=False)
         topic.refresh_from_db(fields=["follower_count"])
         mentioned = parse_mentions(rendered.text, exclude={author.username})
-        transaction.on_commit(lambda: index.insert_or_update_object(topic))
         _send_after_commit(events.topic_created, sender=Topic, topic=topic, actor=author)
         if mentioned:
             _send_after_commit(
@@ -237,6 +234,9 @@ def topic_mark_duplicate(*, actor, topic: Topic, original: Topic) -> Topic:
             to_value=Topic.Status.DUPLICATE,
             other_topic=original,
         )
+        _send_after_commit(
+            events.duplicate_changed, sender=Topic, topic=topic, actor=actor, original=original, marked=True
+        )
         if old_status != Topic.Status.DUPLICATE:
             _send_after_commit(
                 events.status_changed,
@@ -270,6 +270,14 @@ def topic_unmark_duplicate(*, actor, topic: Topic) -> Topic:
             other_topic_id=fresh.duplicate_of_id,
         )
         _send_after_commit(
+            events.duplicate_changed,
+            sender=Topic,
+            topic=topic,
+            actor=actor,
+            original=fresh.duplicate_of_id,
+            marked=False,
+        )
+        _send_after_commit(
             events.status_changed,
             sender=Topic,
             topic=topic,
@@ -287,6 +295,7 @@ def _set_locked(*, actor, topic: Topic, locked: bool) -> Topic:
         changed = Topic.objects.filter(pk=topic.pk, is_locked=not locked).update(is_locked=locked)
         if changed:
             record_event(topic, actor, TopicEvent.Kind.LOCKED if locked else TopicEvent.Kind.UNLOCKED)
+            _send_after_commit(events.topic_locked, sender=Topic, topic=topic, actor=actor, locked=locked)
     topic.is_locked = locked
     return topic
 
@@ -317,6 +326,13 @@ def topic_move(*, actor, topic: Topic, category: Category) -> Topic:
         record_event(
             topic, actor, TopicEvent.Kind.MOVED, from_value=old.name[:64], to_value=category.name[:64]
         )
-        transaction.on_commit(lambda: index.insert_or_update_object(Topic.objects.get(pk=topic.pk)))
+        _send_after_commit(
+            events.topic_moved,
+            sender=Topic,
+            topic=topic,
+            actor=actor,
+            old_category=old,
+            new_category=category,
+        )
     topic.category = category
     return topic

@@ -39,7 +39,7 @@ from django.utils.crypto import salted_hmac
 
 from django_tasks import task
 
-from config.clientip import client_ip
+from accounts.clientip import client_ip
 from forum.models import Topic
 
 logger = logging.getLogger(__name__)

@@ -44,7 +44,7 @@ def event_sentence(event: TopicEvent) -> str:
         TopicEvent.Kind.HIDDEN: "hid this topic",
         TopicEvent.Kind.UNHIDDEN: "made this topic visible again",
         TopicEvent.Kind.NOMINATED: "nominated this topic for the FAQ",
-        TopicEvent.Kind.PROMOTED: "promoted this topic into the FAQ",
+        TopicEvent.Kind.PROMOTED: "published this topic in the FAQ",
     }
     return sentences.get(kind, event.get_kind_display().lower())
 

@@ -37,6 +37,25 @@
     if (button) button.setAttribute("aria-pressed", data.active ? "true" : "false");
     if (count && typeof data.count === "number") count.textContent = String(data.count);
     if (state) state.value = data.active ? "off" : "on";
+    announce(form.getAttribute("data-reaction"), data);
+  }
+
+  // Say what changed, and the new count, in the page's polite live region.
+  function announce(kind, data) {
+    var region = document.getElementById("reaction-status");
+    if (!region || typeof data.count !== "number") return;
+    var n = data.count;
+    var text;
+    if (kind === "metoo") {
+      text = (data.active ? "You have this too. " : "Me too removed. ") +
+        n + (n === 1 ? " person has" : " people have") + " this too.";
+    } else if (kind === "vote") {
+      text = (data.active ? "Marked as helpful. " : "Helpful vote removed. ") +
+        n + (n === 1 ? " person found" : " people found") + " this reply helpful.";
+    } else {
+      return;
+    }
+    region.textContent = text;
   }
 
   // The page's one flag dialog, opened from a post's "Report" link (a link to the flag page,

@@ -145,3 +145,33 @@ def test_account_pages_use_the_site_layout(client, name):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'class="site-header"' in html and 'class="site-footer"' in html
+
+
+def test_account_pages_use_the_site_form_style_and_keep_the_settings_tabs(client, db):
+    """allauth's pages: plain labels (no "Login:"), the error right below its field, site
+    buttons, and on the settings pages the same tabs as the profile and notification settings."""
+    from tests.factories import UserFactory
+
+    html = client.get("/accounts/login/").content.decode()
+    assert 'class="auth-card"' in html and '<form class="account-form"' in html
+    assert ">Email or username</label>" in html and "> Keep me signed in</label>" in html
+    assert "Login:" not in html and 'class="btn btn-primary"' in html
+    html = client.post(
+        "/accounts/signup/", {"email": "not-an-email", "username": "", "password1": "x"}
+    ).content.decode()
+    email_field = html[html.index('for="id_email"') :]
+    assert (
+        email_field.index('name="email"')
+        < email_field.index('class="errorlist"')
+        < email_field.index('for="id_username"')
+    )
+    user = UserFactory()
+    client.force_login(user)
+    for url in ("/accounts/email/", "/accounts/password/change/"):
+        html = client.get(url).content.decode()
+        assert (
+            'aria-label="Your settings"' in html
+            and "Notifications</a>" in html
+            and "Delete account</a>" in html
+        )
+        assert f'href="{url}" aria-current="page"' in html

@@ -212,3 +212,40 @@ def test_keeping_your_own_display_name_is_fine(client):
     member = UserFactory(display_name="Pat Jones")
     client.force_login(member)
     assert client.post(edit_url(member), {"display_name": "pat jones", "bio": ""}).status_code == 302
+
+
+def test_staff_set_a_title_that_customers_cannot(client, db):
+    from tests.factories import UserFactory, staff_user
+
+    sam = staff_user(username="sam2")
+    client.force_login(sam)
+    url = f"/u/{sam.username}/edit/"
+    assert 'name="staff_title"' in client.get(url).content.decode()
+    response = client.post(url, {"display_name": "Sam", "bio": "", "staff_title": "  Support   team "})
+    assert response.status_code == 302
+    sam.refresh_from_db()
+    assert sam.staff_title == "Support team" and sam.signature == "Sam, Support team"
+    # Bad input: a title of punctuation only is refused next to its field; nothing is saved.
+    response = client.post(url, {"display_name": "Sammy", "bio": "", "staff_title": "!!!"})
+    assert response.status_code == 400 and "at least one letter" in response.content.decode()
+    sam.refresh_from_db()
+    assert sam.display_name == "Sam" and sam.staff_title == "Support team"
+
+    casey = UserFactory(username="casey2")
+    client.force_login(casey)
+    url = f"/u/{casey.username}/edit/"
+    assert 'name="staff_title"' not in client.get(url).content.decode()
+    client.post(url, {"display_name": "", "bio": "", "staff_title": "Support team"})
+    casey.refresh_from_db()
+    assert casey.staff_title == ""
+
+
+def test_profile_update_refuses_a_title_for_customers(db):
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.services import profile_update
+    from tests.factories import UserFactory
+
+    casey = UserFactory()
+    with pytest.raises(PermissionDenied):
+        profile_update(user=casey, actor=casey, display_name="", bio="", staff_title="Support team")

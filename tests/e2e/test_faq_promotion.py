@@ -93,12 +93,17 @@ def test_editor_promotes_a_topic_and_a_customer_finds_the_article(page, login, c
     assert not article.live
     assert "<script" not in article.answer
 
-    # Edit the summary and publish from the editor.
+    # Edit the summary and submit it to the FAQ review (editors do not publish directly).
     summary = page.locator("input[name=summary]")
     summary.fill("Yes: choose Yearly under Billing → Plan; the change is prorated.")
+    assert page.locator("button[name=action-publish]").count() == 0
     page.locator(".footer .w-dropdown__toggle, footer .w-dropdown__toggle").first.click()
-    page.locator("button[name=action-publish]").click()
+    page.locator("button[name=action-submit]").click()
     page.wait_for_url(re.compile(r"/admin/pages/\d+/"))
+    article.refresh_from_db()
+    assert not article.live and article.workflow_in_progress
+    # Staff approve it (the admin's "Approve and publish" runs this).
+    article.current_workflow_task_state.approve(user=staff_user(username="reviewer"))
     article.refresh_from_db()
     assert article.live and article.summary.startswith("Yes: choose Yearly")
     assert Topic.objects.get(pk=community.pk).status == Topic.Status.SOLVED

@@ -81,3 +81,20 @@ def test_reactions_without_javascript_post_and_come_back(browser, live_server, t
         assert Post.objects.get(pk=reply.pk).flag_count == 1
     finally:
         context.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_reaction_counts_are_announced_and_pressed_states_present_from_the_start(page, login, thread):
+    topic, reply = thread
+    login(UserFactory(username="listener"))
+    page.goto(topic.get_absolute_url())
+    status = page.locator("#reaction-status")
+    assert status.get_attribute("aria-live") == "polite" and status.inner_text() == ""
+    for selector in (".metoo-btn", f"#post-{reply.pk} .vote-btn", ".topic-actions button:has-text('Follow')"):
+        assert page.locator(selector).first.get_attribute("aria-pressed") == "false", selector
+    page.locator(".metoo-btn").click()
+    page.wait_for_selector(".metoo-btn[aria-pressed=true]")
+    assert status.inner_text() == "You have this too. 1 person has this too."
+    page.locator(f"#post-{reply.pk} .vote-btn").click()
+    page.wait_for_selector(f"#post-{reply.pk} .vote-btn[aria-pressed=true]")
+    assert status.inner_text() == "Marked as helpful. 1 person found this reply helpful."

@@ -1,5 +1,5 @@
-"""The anonymous page cache (forum/cache.py): what is stored, and that any content write
-invalidates it."""
+"""The page cache (forum/cache.py): what is stored, how keys are bounded, and how scope
+versions move. What each kind of write makes stale is in test_invalidation.py."""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -9,7 +9,7 @@ from django.test import RequestFactory
 import pytest
 
 from forum import cache as page_cache
-from forum.models import Post, Topic
+from forum.models import Topic
 from tests.factories import TopicFactory
 
 rf = RequestFactory()
@@ -17,9 +17,8 @@ rf = RequestFactory()
 
 @pytest.fixture(autouse=True)
 def _stamp(settings, tmp_path):
-    settings.FORUM_PAGE_CACHE_STAMP = tmp_path / "page-cache.stamp"
+    settings.FORUM_PAGE_CACHE_STAMP = tmp_path / "page-cache-versions"
     settings.FORUM_PAGE_CACHE_SECONDS = 300
-    page_cache.install()
 
 
 class CountingView:
@@ -40,6 +39,8 @@ class CountingView:
 
 
 def cached(view, **kwargs):
+    kwargs.setdefault("scopes", (page_cache.LISTS,))
+    kwargs.setdefault("params", {"page": page_cache.page_number})
     return page_cache.anonymous_page_cache(**kwargs)(view)
 
 
@@ -70,6 +71,105 @@ def test_page_cache_keys_on_the_full_address():
     assert view.calls == 2
 
 
+def _entries():
+    from django.core.cache import cache
+
+    return [key for key in cache._cache if page_cache.PAGE_KEY in key]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    ["?evict=1", "?page=2&evict=1", "?page=abc", "?page=0", "?page=1001", "?page=1&page=2", "?page=%00"],
+)
+def test_page_cache_creates_no_entry_for_unknown_parameters_or_unbounded_values(query):
+    view = CountingView()
+    wrapped = cached(view)
+    wrapped(rf.get("/community/"))
+    before = _entries()
+
+    for _ in range(2):
+        response = wrapped(rf.get("/community/" + query))
+        assert response.status_code == 200 and "X-Page-Cache" not in response
+
+    assert _entries() == before
+    assert view.calls == 3  # rendered each time, never stored
+
+
+@pytest.mark.django_db
+def test_page_cache_key_is_the_normalised_query():
+    view = CountingView()
+    wrapped = cached(view, params={"page": page_cache.page_number, "sort": page_cache.choice("new", "old")})
+
+    wrapped(rf.get("/community/?page=2&sort=new"))
+    assert wrapped(rf.get("/community/?sort=new&page=2"))["X-Page-Cache"] == "hit"
+    assert wrapped(rf.get("/community/?sort=&page=2"))["X-Page-Cache"] == "miss"  # empty: dropped
+    assert wrapped(rf.get("/community/?page=2"))["X-Page-Cache"] == "hit"
+    assert view.calls == 2
+
+
+@pytest.mark.django_db
+def test_view_can_refuse_to_store_an_address_with_unknown_values():
+    calls = []
+
+    def view(request):
+        calls.append(1)
+        page_cache.do_not_store(request)
+        return HttpResponse("no such tag")
+
+    wrapped = cached(view)
+    wrapped(rf.get("/community/"))
+    assert "X-Page-Cache" not in wrapped(rf.get("/community/"))
+    assert len(calls) == 2 and _entries() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/community/?evict=5",
+        "/community/?tag=no-such-tag",
+        "/community/?category=nope",
+        "/community/?page=99999",
+    ],
+)
+def test_real_list_pages_create_no_entries_for_junk_addresses(client, address):
+    TopicFactory()
+    client.get("/community/")
+    before = _entries()
+    for _ in range(2):
+        response = client.get(address)
+        assert response.status_code == 200 and page_cache.HEADER not in response
+    assert _entries() == before
+
+
+@pytest.mark.django_db
+def test_junk_query_parameters_on_a_topic_page_create_no_entries(client):
+    topic = TopicFactory()
+    url = topic.get_absolute_url()
+    client.get(url)
+    before = _entries()
+    for n in range(3):
+        assert page_cache.HEADER not in client.get(url, {"utm": str(n)})
+    assert _entries() == before
+    assert client.get(url)[page_cache.HEADER] == "hit"
+
+
+@pytest.mark.django_db
+def test_cached_and_uncached_pages_vary_on_cookie(client, customer):
+    topic = TopicFactory()
+    url = topic.get_absolute_url()
+    for response in (
+        client.get(url),
+        client.get(url),
+        client.get("/community/"),
+        client.get(url, {"x": "1"}),
+    ):
+        assert "Cookie" in response["Vary"]
+    client.force_login(customer)
+    assert "Cookie" in client.get(url)["Vary"]
+
+
 @pytest.mark.django_db
 def test_page_cache_is_bypassed_with_a_session_or_messages_cookie():
     view = CountingView()
@@ -96,64 +196,76 @@ def test_page_cache_ignores_posts_and_other_methods():
 
 
 @pytest.mark.django_db
-def test_page_cache_invalidated_by_save_update_and_delete():
+def test_page_cache_dropped_when_its_scope_expires_and_kept_for_others():
     topic = TopicFactory(title="Old title")
     view = CountingView()
-    wrapped = cached(view)
-    wrapped(rf.get("/community/"))
+    lists = cached(view)
+    one_topic = cached(view, scopes=(page_cache.topic_scope(topic.pk),))
+    lists(rf.get("/community/"))
+    one_topic(rf.get("/community/t/1/x/"))
 
-    Topic.objects.filter(pk=topic.pk).update(title="New title")  # no signal: seen at the SQL layer
-    response = wrapped(rf.get("/community/"))
-    assert response["X-Page-Cache"] == "miss"
-    assert response.content == b"New title"
+    Topic.objects.filter(pk=topic.pk).update(title="New title")  # a write alone expires nothing
+    assert lists(rf.get("/community/"))["X-Page-Cache"] == "hit"
 
-    TopicFactory(title="Another")
-    assert wrapped(rf.get("/community/")).content == b"New title, Another"
+    page_cache.expire(page_cache.topic_scope(topic.pk))
+    assert lists(rf.get("/community/"))["X-Page-Cache"] == "hit"
+    fresh = one_topic(rf.get("/community/t/1/x/"))
+    assert fresh["X-Page-Cache"] == "miss" and fresh.content == b"New title"
 
-    Post.objects.filter(topic=topic).update(vote_count=3)
-    assert wrapped(rf.get("/community/"))["X-Page-Cache"] == "miss"
-    assert view.calls == 4
+    page_cache.expire(page_cache.LISTS)
+    assert lists(rf.get("/community/")).content == b"New title"
+    page_cache.expire(page_cache.SITE)  # everything
+    assert lists(rf.get("/community/"))["X-Page-Cache"] == "miss"
+    assert one_topic(rf.get("/community/t/1/x/"))["X-Page-Cache"] == "miss"
 
 
 @pytest.mark.django_db
-def test_page_cache_not_invalidated_by_view_counts_or_logins(customer):
-    topic = TopicFactory()
-    view = CountingView()
-    wrapped = cached(view)
-    wrapped(rf.get("/community/"))
-
+def test_page_cache_not_invalidated_by_view_counts_or_logins(client, customer):
     from django.db.models import F
 
+    from forum.services.views import flush_view_counts
+
+    topic = TopicFactory()
+    url = topic.get_absolute_url()
+    client.get(url)
+    client.get("/community/")
+
     Topic.objects.filter(pk=topic.pk).update(view_count=F("view_count") + 5)
-    from django.utils import timezone
+    flush_view_counts()
+    client.force_login(customer)  # a login writes last_login
+    client.logout()
 
-    type(customer).objects.filter(pk=customer.pk).update(last_login=timezone.now())
-
-    assert wrapped(rf.get("/community/"))["X-Page-Cache"] == "hit"
-    assert view.calls == 1
+    assert client.get(url)[page_cache.HEADER] == "hit"
+    assert client.get("/community/")[page_cache.HEADER] == "hit"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_page_cache_bumps_again_after_commit():
+def test_expiry_happens_at_once_and_again_after_commit(customer):
     from django.db import transaction
 
-    versions = []
-    with transaction.atomic():
-        TopicFactory()
-        versions.append(page_cache.content_version())
-    versions.append(page_cache.content_version())
+    from forum.services import posts as post_services
 
-    assert versions[0] != versions[1]
+    topic = TopicFactory()
+    scope = page_cache.topic_scope(topic.pk)
+    seen = [page_cache.versions(scope)]
+    with transaction.atomic():
+        post_services.post_create(author=customer, topic=topic, source="A reply in a transaction.")
+        seen.append(page_cache.versions(scope))
+    seen.append(page_cache.versions(scope))
+    assert len(set(seen)) == 3
 
 
 @pytest.mark.django_db
-def test_page_cache_bump_is_dropped_on_rollback(django_capture_on_commit_callbacks):
+def test_expiry_after_commit_is_dropped_on_rollback(customer, django_capture_on_commit_callbacks):
     from django.db import transaction
 
+    from forum.services import posts as post_services
+
+    topic = TopicFactory()
     with django_capture_on_commit_callbacks() as callbacks:
         try:
             with transaction.atomic():
-                TopicFactory()
+                post_services.post_create(author=customer, topic=topic, source="Rolled back reply.")
                 raise RuntimeError("roll back")
         except RuntimeError:
             pass
@@ -231,42 +343,38 @@ def test_page_cache_off_with_zero_seconds(settings):
 
 
 @pytest.mark.django_db
-def test_page_cache_version_lives_in_a_shared_cache(settings, tmp_path):
+def test_versions_live_in_a_shared_cache_when_there_is_one(settings, tmp_path):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(tmp_path / "c"),
         }
     }
-    settings.FORUM_PAGE_CACHE_STAMP = tmp_path / "unused.stamp"
-    before = page_cache.content_version()
+    settings.FORUM_PAGE_CACHE_STAMP = tmp_path / "unused"
+    scope = page_cache.topic_scope(7)
+    before = page_cache.versions(scope), page_cache.versions(page_cache.LISTS)
 
-    page_cache.bump()
+    page_cache.expire(scope)
 
-    assert page_cache.content_version() != before
-    assert not (tmp_path / "unused.stamp").exists()
+    assert page_cache.versions(scope) != before[0]
+    assert page_cache.versions(page_cache.LISTS) == before[1]  # other scopes unchanged
+    assert not (tmp_path / "unused").exists()
 
 
-@pytest.mark.parametrize(
-    ("sql", "expected"),
-    [
-        ('INSERT INTO "forum_post" ("topic_id") VALUES (%s)', True),
-        ('UPDATE "forum_topic" SET "title" = %s WHERE "forum_topic"."id" = %s', True),
-        ('DELETE FROM "taggit_taggeditem" WHERE id = %s', True),
-        ('UPDATE "wagtailcore_page" SET "live" = %s WHERE id = %s', True),
-        ('UPDATE "accounts_user" SET "display_name" = %s WHERE id = %s', True),
-        (
-            'UPDATE "forum_topic" SET "view_count" = ("forum_topic"."view_count" + %s) WHERE "forum_topic"."id" = %s',
-            False,
-        ),
-        ('UPDATE "accounts_user" SET "last_login" = %s WHERE "accounts_user"."id" = %s', False),
-        ('INSERT INTO "django_session" ("session_key") VALUES (%s)', False),
-        ('UPDATE "search_querylog" SET "hits" = %s', False),
-        ('SELECT * FROM "forum_topic"', False),
-    ],
-)
-def test_is_content_write(sql, expected):
-    assert page_cache.is_content_write(sql) is expected
+@pytest.mark.django_db
+def test_versions_of_a_per_process_cache_are_stamp_files_every_process_sees(settings, tmp_path):
+    scope = page_cache.topic_scope(7)
+    before = page_cache.versions(scope)
+    page_cache.expire(scope)
+    assert (tmp_path / "page-cache-versions" / "topic-7").exists()
+    after = page_cache.versions(scope)
+    page_cache.caches["default"].clear()  # another process: its own empty cache, same files
+    assert page_cache.versions(scope) == after != before
+
+
+def test_scope_names_are_checked():
+    with pytest.raises(ValueError):
+        page_cache.versions("topic:../../etc")
 
 
 @pytest.mark.django_db
@@ -321,14 +429,20 @@ def test_content_fragment_renders_once_per_content_version():
         calls.append(1)
         return "<li>rows</li>"
 
-    first = page_cache.content_fragment("rows", ("/community/", "public"), render)
-    second = page_cache.content_fragment("rows", ("/community/", "public"), render)
+    lists = (page_cache.LISTS,)
+    first = page_cache.content_fragment("rows", ("/community/", "public"), render, scopes=lists)
+    second = page_cache.content_fragment("rows", ("/community/", "public"), render, scopes=lists)
     assert first == second == "<li>rows</li>" and len(calls) == 1
-    page_cache.content_fragment("rows", ("/community/", "moderator"), render)
+    page_cache.content_fragment("rows", ("/community/", "moderator"), render, scopes=lists)
     assert len(calls) == 2  # other parts, another fragment
-    TopicFactory(title="A change")
-    page_cache.content_fragment("rows", ("/community/", "public"), render)
-    assert len(calls) == 3  # the content changed
+    page_cache.expire(page_cache.topic_scope(1))
+    page_cache.content_fragment("rows", ("/community/", "public"), render, scopes=lists)
+    assert len(calls) == 2  # another scope changed
+    page_cache.expire(page_cache.LISTS)
+    page_cache.content_fragment("rows", ("/community/", "public"), render, scopes=lists)
+    assert len(calls) == 3  # its scope changed
+    page_cache.content_fragment("rows", None, render, scopes=lists)
+    assert len(calls) == 4  # no parts (an address with unknown values): never shared
 
 
 @pytest.mark.django_db
@@ -336,7 +450,7 @@ def test_content_fragment_renders_every_time_with_the_cache_off(settings):
     settings.FORUM_PAGE_CACHE_SECONDS = 0
     calls = []
     for _ in range(2):
-        page_cache.content_fragment("rows", (), lambda: calls.append(1) or "x")
+        page_cache.content_fragment("rows", (), lambda: calls.append(1) or "x", scopes=())
     assert len(calls) == 2
 
 
@@ -387,14 +501,18 @@ def test_content_object_is_computed_once_per_content_version_and_read_as_a_copy(
         calls.append(1)
         return {"titles": ["A"]}
 
-    first = page_cache.content_object("thing", (1,), compute)
+    scopes = (page_cache.topic_scope(1),)
+    first = page_cache.content_object("thing", (1,), compute, scopes=scopes)
     first["titles"].append("changed by a caller")
-    second = page_cache.content_object("thing", (1,), compute)
+    second = page_cache.content_object("thing", (1,), compute, scopes=scopes)
     assert second == {"titles": ["A"]} and len(calls) == 1
-    page_cache.content_object("thing", (2,), compute)
+    page_cache.content_object("thing", (2,), compute, scopes=scopes)
     assert len(calls) == 2
-    TopicFactory(title="A change")
-    page_cache.content_object("thing", (1,), compute)
+    page_cache.expire(page_cache.topic_scope(2))
+    page_cache.content_object("thing", (1,), compute, scopes=scopes)
+    assert len(calls) == 2
+    page_cache.expire(page_cache.topic_scope(1))
+    page_cache.content_object("thing", (1,), compute, scopes=scopes)
     assert len(calls) == 3
 
 
@@ -403,7 +521,7 @@ def test_content_object_computes_every_time_with_the_cache_off(settings):
     settings.FORUM_PAGE_CACHE_SECONDS = 0
     calls = []
     for _ in range(2):
-        page_cache.content_object("thing", (), lambda: calls.append(1))
+        page_cache.content_object("thing", (), lambda: calls.append(1), scopes=())
     assert len(calls) == 2
 
 

@@ -81,7 +81,7 @@ def test_topic_page_merges_one_reply_that_is_both(customer, staff):
     post_services.post_mark_official(actor=staff, post=reply)
     post_services.post_accept(actor=customer, post=reply)
     data = selectors.topic_page(AnonymousUser(), selectors.topic_for_page(topic.pk))
-    assert data.answers == [{"post": reply, "official": True, "accepted": True}]
+    assert data.answers == [{"post": reply, "official": True, "accepted": True, "accepted_by": None}]
 
 
 def test_home_sections_recent_unanswered_categories(django_assert_max_num_queries, staff):
@@ -103,6 +103,22 @@ def test_home_sections_recent_unanswered_categories(django_assert_max_num_querie
     assert "Secret" not in titles
     assert unanswered == ["Waiting for help"]
     assert names == ["Billing"] and category_names == ["Billing", "Billing"]
+
+
+def test_home_waiting_for_an_answer_leaves_out_settled_and_locked_topics(db):
+    """A solved, locked announcement written by staff is not waiting for anyone."""
+    waiting = TopicFactory(title="Still waiting")
+    TopicFactory(title="In progress", status=Topic.Status.IN_PROGRESS)
+    TopicFactory(title="Solved one", status=Topic.Status.SOLVED)
+    TopicFactory(title="Answered one", status=Topic.Status.ANSWERED)
+    TopicFactory(title="Locked one", is_locked=True)
+    official = TopicFactory(title="Official one")
+    official.official_answer = PostFactory(topic=official)
+    official.save()
+    unanswered = [t.title for t in selectors.home_sections(AnonymousUser())["unanswered_topics"]]
+    assert sorted(unanswered) == ["In progress", "Still waiting"]
+    listed = selectors.topic_list(AnonymousUser(), selectors.TopicFilters(unanswered=True))
+    assert set(listed.values_list("title", flat=True)) == {"In progress", waiting.title}
 
 
 def test_demo_seed_is_idempotent_and_shows_every_feature(db):

@@ -90,7 +90,7 @@ def test_topic_list_sorts_by_newest_metoo_and_votes(client, category):
     Topic.objects.filter(pk=new.pk).update(created_at=now, last_activity_at=now - timedelta(days=1))
 
     def order(sort):
-        html = client.get(reverse("forum:index"), {"sort": sort}).content.decode()
+        html = client.get(reverse("forum:index"), {"sort": sort}, follow=True).content.decode()
         return html.index("Older but popular") < html.index("Newer but quiet")
 
     assert order("activity") and not order("newest") and order("metoo") and not order("votes")
@@ -313,7 +313,8 @@ def test_topic_page_shows_official_and_accepted_answers_first_with_labels(client
     post_services.post_mark_official(actor=staff, post=official)
     post_services.post_accept(actor=customer, post=accepted)
     html = client.get(topic.get_absolute_url()).content.decode()
-    assert "Official answer from Acme Community" in html and "Accepted by the asker" in html
+    assert "Official answer from Acme<" in html and "Accepted by the asker" in html
+    assert "Official answer from Acme Community" not in html
     answers = html.index('class="answers"')
     assert answers < html.index("Me too, same here.")
     assert html.index("Official fix", answers) < html.index('id="replies-heading"')
@@ -587,3 +588,80 @@ def test_actions_never_redirect_off_site(client, customer, next_url):
     client.force_login(customer)
     response = client.post(reverse("forum:topic_follow", args=[topic.pk]), {"next": next_url})
     assert response["Location"] == topic.get_absolute_url()
+
+
+def test_banned_member_sees_the_ban_reason_wherever_a_write_is_refused(client, db):
+    """The ban form says the reason is shown to the member: on the ask page's refusal, in
+    place of the reply box, and in the answer to a vote; escaped like any text."""
+    topic = TopicFactory()
+    reply = PostFactory(topic=topic)
+    client.force_login(UserFactory(is_banned=True, banned_reason="Spam links <b>x</b>"))
+    response = client.get(reverse("forum:ask"))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Reason: Spam links &lt;b&gt;x&lt;/b&gt;" in html
+    html = client.get(topic.get_absolute_url()).content.decode()
+    assert "Reason: Spam links &lt;b&gt;x&lt;/b&gt;" in html
+    response = client.post(reverse("forum:vote", args=[reply.pk]), HTTP_ACCEPT="application/json")
+    assert response.status_code == 403 and "Reason: Spam links <b>x</b>" in response.json()["error"]
+
+
+def test_banned_member_without_a_reason_gets_the_plain_refusal(client, db):
+    client.force_login(UserFactory(is_banned=True, banned_reason=""))
+    html = client.get(reverse("forum:ask")).content.decode()
+    assert "Your account has been suspended from posting." in html and "Reason:" not in html
+
+
+def test_staff_accepting_for_the_asker_is_labelled_with_their_name(client, customer, staff):
+    topic = TopicFactory(author=customer)
+    reply = PostFactory(topic=topic, source="Try the other cable.")
+    post_services.post_accept(actor=staff, post=reply)
+    html = client.get(topic.get_absolute_url()).content.decode()
+    assert f"Accepted by {staff.name} for the asker" in html
+    assert "Accepted by the asker" not in html
+    # The asker accepting it themselves afterwards is labelled as theirs.
+    post_services.post_unaccept(actor=customer, post=reply)
+    post_services.post_accept(actor=customer, post=reply)
+    cache.clear()
+    html = client.get(topic.get_absolute_url()).content.decode()
+    assert "Accepted by the asker" in html and "for the asker" not in html
+
+
+def test_the_answer_is_shown_once_in_full_and_as_an_excerpt_in_its_place(client, customer, staff):
+    topic = TopicFactory(author=customer)
+    PostFactory(topic=topic, source="Me too.")
+    long_text = "Open Billing and choose Plan. " + " ".join(f"word{n}" for n in range(80)) + " THE-END"
+    official = post_services.post_create(author=staff, topic=topic, source=long_text)
+    post_services.post_mark_official(actor=staff, post=official)
+    html = client.get(topic.get_absolute_url()).content.decode()
+    shown = html.split('<script type="application/ld+json"')[0]  # the page, not its JSON-LD
+    assert shown.count("THE-END") == 1  # the full text once, in the answer card
+    replies = html[html.index('id="replies-heading"') :]
+    assert f'id="post-{official.pk}"' in replies and "post-excerpt" in replies
+    assert f'href="#answer-{official.pk}"' in replies and f'id="answer-{official.pk}"' in html
+    assert "Open Billing and choose Plan." in replies
+
+
+def test_official_answers_are_signed_with_the_company_and_the_staff_title(client, customer, settings):
+    from tests.factories import staff_user
+
+    settings.COMMUNITY_COMPANY_NAME = "Globex"
+    sam = staff_user(username="samuel", display_name="Sam", staff_title="Support team")
+    topic = TopicFactory(author=customer)
+    official = post_services.post_create(author=sam, topic=topic, source="Restart the sync agent.")
+    post_services.post_mark_official(actor=sam, post=official)
+    html = client.get(topic.get_absolute_url()).content.decode()
+    assert "Official answer from Globex" in html
+    assert "— Sam, Support team" in html and '<span class="staff-title">Support team</span>' in html
+
+
+def test_topic_list_redirects_empty_filters_to_a_short_address(client, category):
+    response = client.get(
+        reverse("forum:index"), {"kind": "idea", "status": "", "category": "", "sort": "activity"}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("forum:index") + "?kind=idea"
+    response = client.get(reverse("forum:index"), {"status": "", "sort": "activity"})
+    assert response.status_code == 302 and response["Location"] == reverse("forum:index")
+    assert client.get(reverse("forum:index"), {"kind": "idea", "sort": "metoo"}).status_code == 200
+    html = client.get(reverse("forum:index")).content.decode()
+    assert "data-autosubmit" in html and 'class="btn btn-small filter-apply"' in html

@@ -72,8 +72,9 @@ def test_server_error_is_rendered_by_the_handler(client, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_admin_login_page_is_served(client):
-    assert client.get("/admin/login/").status_code == 200
+def test_admin_login_page_sends_visitors_to_the_sites_sign_in(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/admin/"
 
 
 @pytest.mark.django_db

@@ -61,7 +61,9 @@ class TestFaqPageTree(WagtailPageTestCase):
                     "comments": inline_formset([]),
                 }
             ),
+            publish=False,  # editors' articles go to review (KB_EDITORS_MUST_REQUEST_REVIEW)
         )
+        self.assertFalse(FaqArticlePage.objects.get(slug="export-data").live)
 
 
 @pytest.mark.django_db

@@ -238,3 +238,25 @@ def test_new_question_mentioning_a_category_follower_is_one_notification():
         sender=Post, post=topic.first_post, topic=topic, actor=topic.author, mentioned={"fan"}
     )
     assert list(Notification.objects.filter(recipient=fan).values_list("kind", flat=True)) == ["mention"]
+
+
+def test_mail_about_an_official_reply_is_signed_by_its_author(
+    topic, asker, django_capture_on_commit_callbacks
+):
+    """ "Sam, Support team": a person answers, not a faceless address."""
+    from forum.services.posts import post_create
+    from tests.factories import staff_user
+
+    sam = staff_user(username="sam9", display_name="Sam", staff_title="Support <b>team</b>")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_create(author=sam, topic=topic, source="Restart the sync agent.")
+    message = mail.outbox[0]
+    assert "— Sam, Support <b>team</b>" in message.body
+    html = message.alternatives[0][0]
+    assert "— Sam, Support &lt;b&gt;team&lt;/b&gt;" in html
+
+
+def test_mail_about_a_customer_reply_carries_no_signature(topic, asker, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        reply(topic, UserFactory(display_name="Robin"), "Try again.")
+    assert "— Robin" not in mail.outbox[0].body

@@ -132,7 +132,7 @@ def test_nginx_proxies_to_the_address_gunicorn_binds():
         "gzip on;",
         "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         "proxy_set_header X-Forwarded-Proto $scheme;",
-        "proxy_set_header Host $host;",
+        "proxy_set_header Host $http_host;",
         "proxy_set_header X-Request-ID $request_id;",
     ],
 )

@@ -154,7 +154,7 @@ def test_facet_on_unindexed_field_is_refused(backend):
         Topic.objects.search("faceted").facet("view_count")
 
 
-def test_delete_goes_through_a_task_with_ids(backend, monkeypatch):
+def test_delete_goes_through_a_task_with_ids(backend, monkeypatch, django_capture_on_commit_callbacks):
     from search import tasks
 
     calls = []
@@ -168,7 +168,8 @@ def test_delete_goes_through_a_task_with_ids(backend, monkeypatch):
     monkeypatch.setattr(tasks, "delete_documents", Spy())
     doomed = topic("Topic to delete")
     pk = doomed.pk
-    doomed.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        doomed.delete()
     assert calls == [("default", "forum.Topic", [str(pk)])]
     assert list(Topic.objects.search("delete")) == []
 

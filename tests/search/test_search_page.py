@@ -318,3 +318,14 @@ def test_search_outcome_cache_off_with_zero_seconds(client, search_backend, sett
     _get(client, q="refund")
     _get(client, q="refund")
     assert runs == ["refund", "refund"]
+
+
+def test_snippets_keep_list_items_and_paragraphs_apart():
+    """Rich text's blocks read as separate words: "invoice. Open Billing", not "invoice.Open"."""
+    from search.sources import plain_text
+
+    text = plain_text(
+        "<p>Pay on your next invoice.</p><ol><li>Open <b>Billing</b> → Plan.</li><li>Choose.</li></ol>"
+    )
+    assert text == "Pay on your next invoice. Open Billing → Plan. Choose."
+    assert plain_text("<p>Tom &amp; Jerry</p><h2>Next</h2>") == "Tom & Jerry Next"

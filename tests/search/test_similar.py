@@ -54,11 +54,15 @@ def test_similar_never_returns_hidden_topics_or_draft_pages(client, search_backe
     assert [r["title"] for r in data["results"]] == ["Refund for a late parcel"]
 
 
-def test_similar_drops_a_topic_hidden_after_its_answer_was_cached(client, search_backend):
+def test_similar_drops_a_topic_hidden_after_its_answer_was_cached(
+    client, search_backend, moderator, django_capture_on_commit_callbacks
+):
+    from forum.services import moderation
+
     topic = make_topic("Refund for a late parcel")
     assert client.get("/search/similar/", {"q": "refund late parcel"}).json()["results"]
-    topic.is_hidden = True
-    topic.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.topic_hide(user=moderator, topic=topic, reason="Spam")
     assert client.get("/search/similar/", {"q": "refund late parcel"}).json()["results"] == []
 
 
@@ -140,3 +144,19 @@ def test_similar_prefers_a_question_matched_in_title_and_body_over_one_title_wor
     ]
     assert titles[0] == answered_in_body.title
     assert "Crashes every morning" in titles
+
+
+def test_similar_suggests_the_original_instead_of_a_duplicate(client, search_backend):
+    original = make_topic("Export invoices as one PDF file")
+    duplicate = make_topic("Export all invoices PDF download", status="duplicate", duplicate_of=original)
+    data = client.get("/search/similar/", {"q": "export all invoices pdf download"}).json()
+    urls = [r["url"] for r in data["results"]]
+    assert duplicate.get_absolute_url() not in urls
+    assert urls.count(original.get_absolute_url()) == 1
+
+
+def test_similar_drops_a_duplicate_whose_original_is_hidden(client, search_backend):
+    original = make_topic("Secret original question", is_hidden=True)
+    make_topic("Cancel subscription refund question", status="duplicate", duplicate_of=original)
+    data = client.get("/search/similar/", {"q": "cancel subscription refund"}).json()
+    assert data["results"] == []

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from forum import cache as page_cache
 from forum.importers.stackexchange import DumpError, StackExchangeImporter
 
 
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         for importer in importers:
             self.stdout.write(f"Importing {importer.site} into the category “{importer.category_name}”…")
             stats = importer.run()
+            page_cache.bump()  # bulk rows send no events: every cached page is stale
             created += stats.created
             self.stdout.write(
                 self.style.SUCCESS(

@@ -47,6 +47,9 @@ class Command(BaseCommand):
         ):
             for module_path in SEEDERS:
                 import_module(module_path).seed(log=self.stdout.write)
+        from forum import cache as page_cache
+
+        page_cache.bump()  # rows laid down directly: every cached page is stale
         self.stdout.write(self.style.SUCCESS("Demo ready. Sign in with any of these:"))
         for _username, email, _name, groups, superuser in DEMO_ACCOUNTS:
             role = "superuser" if superuser else (", ".join(groups) or "customer")

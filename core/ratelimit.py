@@ -2,7 +2,7 @@
 
 allauth counts sign-in, sign-up and password resets itself (``ACCOUNT_RATE_LIMITS``); every
 other limit of the site (posting, search, similar questions, the Markdown preview, "was this
-helpful?") goes through ``hit`` here. Clients are told apart by ``config.clientip`` (the same
+helpful?") goes through ``hit`` here. Clients are told apart by ``accounts.clientip`` (the same
 address allauth uses), so behind a proxy one client's requests never use up another's budget.
 
 A rate is written like allauth's: ``"10/m"``, ``"5/30s"``, ``"100/h"``, ``"500/d"``. An empty
@@ -25,7 +25,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from config.clientip import client_network
+from accounts.clientip import client_network
+from core.http import wants_json
 
 _RATE_RE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -111,7 +112,7 @@ def hit(
 def response_429(request: HttpRequest, exc: RateLimited, *, as_json: bool = False) -> HttpResponse:
     """A 429 with the message: JSON (``{"error": ...}``) for JSON endpoints and for scripts
     that accept it, else a page."""
-    if as_json or "application/json" in request.headers.get("Accept", ""):
+    if as_json or wants_json(request):
         response: HttpResponse = JsonResponse({"error": str(exc)}, status=429)
     else:
         response = HttpResponse(

@@ -1,10 +1,11 @@
-"""The site's one rate-limit helper (config/ratelimit.py)."""
+"""The site's one rate-limit helper (core/ratelimit.py)."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
 import pytest
 
-from config import ratelimit
+from core import ratelimit
 
 
 def test_parse_rate_reads_allauth_style_rates():
@@ -42,6 +43,7 @@ def test_hit_keys_stay_short_whatever_the_key():
     assert keys and all(len(k) < 120 for k in keys)
 
 
+@pytest.mark.django_db
 def test_throttle_answers_429_with_the_message_and_retry_after(settings):
     settings.SOME_RATE = "1/m"
 
@@ -52,9 +54,11 @@ def test_throttle_answers_429_with_the_message_and_retry_after(settings):
         return HttpResponse("ok")
 
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.1")
+    request.user = AnonymousUser()
     assert view(request).status_code == 200
     refused = view(request)
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
     assert b"Easy there." in refused.content
     other = RequestFactory().get("/", REMOTE_ADDR="192.0.2.2")
+    other.user = AnonymousUser()
     assert view(other).status_code == 200
