@@ -7,6 +7,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
+from api import views as api_views
+from api.urls import api
 from home import views as home_views
 from kb.feeds import FaqUpdatesFeed
 from ops.health import HealthView
@@ -32,6 +34,10 @@ urlpatterns = [
     path("sitemap.xml", home_views.sitemap, name="sitemap"),
     path("sitemap-<slug:section>.xml", home_views.sitemap_section, name="sitemap_section"),
     path("robots.txt", home_views.robots_txt, name="robots_txt"),
+    path("api/v1/", api.urls),
+    re_path(r"^api/", api_views.not_found),  # anything else under /api/: a problem, not a page
+    path("accounts/api-tokens/", api_views.tokens, name="api_tokens"),
+    path("accounts/api-tokens/<int:pk>/revoke/", api_views.token_revoke, name="api_token_revoke"),
     # Before Wagtail's pages: the FAQ's feed sits beside its pages.
     path("faq/feed/", FaqUpdatesFeed(), name="faq_feed"),
 ]

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "notifications",
     "mentions",
     "demo",
+    "api",
     # wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -120,6 +121,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "ninja",
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
@@ -127,8 +130,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.request_checks.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "api.middleware.ApiConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -491,6 +496,16 @@ SEO_NOINDEX_UNANSWERED_DAYS = env_int("SEO_NOINDEX_UNANSWERED_DAYS", 180)
 # Addresses per sitemap file; beyond it /sitemap.xml becomes an index of sections.
 SITEMAP_LIMIT = env_int("SITEMAP_LIMIT", 50000)
 FEED_LENGTH = env_int("FEED_LENGTH", 30)
+# The API (docs/api.md): origins allowed to read it from a browser (django-cors-headers),
+# writes per token, live tokens per member.
+CORS_ALLOWED_ORIGINS = env_list("API_CORS_ORIGINS")
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified"]
+API_WRITE_RATE_LIMIT = env("API_WRITE_RATE_LIMIT", "30/m")
+API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 10)
+WAGTAILAPI_TOKEN_LAST_USED_INTERVAL = 60
 
 # --- operations ---------------------------------------------------------------------------
 # /health/ (ops/health.py): the task queue is unhealthy when its oldest waiting task has waited
