@@ -268,7 +268,7 @@ def is_trusted_flagger(user) -> bool:
         return False
     from forum.models import Post
 
-    stayed_up = Post.objects.filter(author=user, is_hidden=False, created_at__lte=now - timedelta(days=1))
+    stayed_up = Post.objects.visible().filter(author=user, created_at__lte=now - timedelta(days=1))
     return stayed_up[:needed].count() >= needed
 
 

@@ -22,7 +22,7 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets.button import HeaderButton
 
 from accounts import roles
-from config.spreadsheets import FormulaSafeExportMixin
+from core.spreadsheets import FormulaSafeExportMixin
 from forum import permissions
 from forum.models import Topic
 from kb import selectors

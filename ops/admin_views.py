@@ -11,7 +11,7 @@ from wagtail.admin.views.reports import ReportView
 
 import django_filters
 
-from config.spreadsheets import FormulaSafeExportMixin
+from core.spreadsheets import FormulaSafeExportMixin
 from forum import permissions
 from ops.jobs import JOBS
 from ops.models import JobRun

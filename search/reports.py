@@ -23,7 +23,7 @@ from wagtail.admin.views.reports import ReportView
 import django_filters
 
 from accounts import permissions as account_permissions
-from config.spreadsheets import FormulaSafeExportMixin
+from core.spreadsheets import FormulaSafeExportMixin
 from search.models import SearchLogEntry
 
 PERIODS = (("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"))

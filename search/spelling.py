@@ -54,7 +54,7 @@ def build_vocabulary() -> dict[str, int]:
         counts.update(tokenize(title))
     # Only tags some visitor can see in use: a tag used only on hidden topics stays secret.
     shown_tags = Tag.objects.filter(
-        Q(forum_taggedtopic_items__content_object__is_hidden=False)
+        Q(forum_taggedtopic_items__content_object__in=Topic.objects.visible())
         | Q(kb_taggedfaqarticle_items__content_object__live=True)
     ).distinct()
     for name in shown_tags.values_list("name", flat=True):

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 import pytest
 
-from config.spreadsheets import neutralise_formula
+from core.spreadsheets import neutralise_formula
 from forum.models import Topic
 from forum.services import moderation
 from kb.models import FaqArticlePage, HelpfulVote
