@@ -36,7 +36,8 @@ run: install
 
 ## The whole test suite (browser tests skip with a reason when no Chromium is found).
 test: install-semantic
-	$(PY) -m pytest -n auto --dist load $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist load -m "not e2e" $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist load -m e2e $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -30,6 +30,7 @@ from forum import selectors
 from forum.models import Category, Post, Topic
 from home.seo import absolute
 from kb import selectors as kb_selectors
+from kb.models import article_counts, public_articles, section_articles
 from search import selectors as search_selectors
 from search.text import backend_query, normalise_query
 
@@ -286,7 +287,7 @@ def _public_sections():
 @router.get("/faq/sections", response={200: list[schemas.FaqSectionOut]}, summary="FAQ sections")
 def faq_sections(request: HttpRequest):
     sections = _public_sections()
-    counts = kb_selectors.article_counts(sections)
+    counts = article_counts(sections)
     return [_section_data(request, section, counts.get(section.pk, 0)) for section in sections]
 
 
@@ -301,9 +302,9 @@ def faq_articles(
         found = next((s for s in _public_sections() if s.pk == section), None)
         if found is None:
             raise ApiError(404, f"No FAQ section {section}.")
-        articles = kb_selectors.section_articles(found)
+        articles = section_articles(found)
     else:
-        articles = kb_selectors.public_articles().order_by("-last_published_at", "-pk")
+        articles = public_articles().order_by("-last_published_at", "-pk")
     paginator = Paginator(articles, 30)
     current = paginator.get_page(page)
     sections = _section_ids()
@@ -322,7 +323,7 @@ def faq_articles(
 def faq_article(request: HttpRequest, response: HttpResponse, article_id: int = Path(..., ge=1, le=2**62)):
     from wagtail.rich_text import expand_db_html
 
-    article = kb_selectors.public_articles().filter(pk=article_id).first() if 0 < article_id < 2**63 else None
+    article = public_articles().filter(pk=article_id).first() if 0 < article_id < 2**63 else None
     if article is None:
         raise ApiError(404, f"No FAQ article {article_id}.")
     _last_modified(response, article.last_published_at)

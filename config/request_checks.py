@@ -11,6 +11,7 @@ Multipart bodies are left to the forms: Django's form fields refuse NUL themselv
 from __future__ import annotations
 
 from django.core.exceptions import SuspiciousOperation
+from django.http import JsonResponse
 
 NUL = "\x00"
 
@@ -29,6 +30,18 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if NUL in request.path or _has_nul(request.GET):
+            if request.path.startswith("/api/"):
+                # The API answers in its own error format (RFC 9457), as its schema documents.
+                return JsonResponse(
+                    {
+                        "type": "about:blank",
+                        "title": "Bad Request",
+                        "status": 400,
+                        "detail": "The address contains a NUL character.",
+                    },
+                    status=400,
+                    content_type="application/problem+json",
+                )
             raise NulCharacterRequest("NUL character in the address")
         if any(NUL in key or NUL in value for key, value in request.COOKIES.items()):
             raise NulCharacterRequest("NUL character in a cookie")

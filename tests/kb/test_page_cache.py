@@ -14,7 +14,7 @@ from tests.kb.conftest import make_article, make_section
 
 @pytest.mark.django_db
 def test_publishing_an_article_refreshes_the_faq_pages_and_its_topic_but_no_other_topic(
-    client, faq_index, editor, answered_topic, django_capture_on_commit_callbacks
+    client, faq_index, editor, staff, answered_topic, django_capture_on_commit_callbacks
 ):
     billing = make_section(faq_index, "Billing")
     make_article(billing, "How do I pay?")
@@ -29,7 +29,8 @@ def test_publishing_an_article_refreshes_the_faq_pages_and_its_topic_but_no_othe
 
     draft = services.topic_promote_to_faq(actor=editor, topic=answered_topic, section=billing).article
     with django_capture_on_commit_callbacks(execute=True):
-        draft.save_revision(user=editor).publish(user=editor)
+        # Editors submit for review (KB_EDITORS_MUST_REQUEST_REVIEW); staff publish.
+        draft.save_revision(user=editor).publish(user=staff)
 
     for url in ("/faq/", billing.url):
         fresh = client.get(url)

@@ -261,12 +261,18 @@ def test_queue_page_lists_newest_first_with_filters_and_empty_state(client, staf
     assert older and newer
 
 
-def test_detail_page_shows_similar_topics_and_sanitised_text(client, staff, category):
+def test_detail_page_shows_similar_topics_and_sanitised_text(
+    client, staff, category, django_capture_on_commit_callbacks
+):
     from forum.services import topics as topic_services
 
-    topic_services.topic_create(
-        author=staff, title="Android app stops syncing after update", source="Try this.", category=category
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the index is written after commit
+        topic_services.topic_create(
+            author=staff,
+            title="Android app stops syncing after update",
+            source="Try this.",
+            category=category,
+        )
     mention = factories.mention(title="Acme Cloud Android app stops syncing", html="<p>It stops syncing</p>")
     client.force_login(staff)
     body = client.get(reverse("mentions:detail", args=[mention.pk])).content.decode()

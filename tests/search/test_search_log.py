@@ -122,10 +122,10 @@ def test_search_reports_deny_customers_and_moderators(client, customer, moderato
     from django.contrib.auth.models import Permission
 
     response = client.get(url)  # anonymous: to the admin login
-    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    assert response.status_code == 302 and response.url.startswith("/admin/login/")
     client.force_login(customer)  # no admin access at all
     response = client.get(url)
-    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    assert response.status_code == 302 and response.url.startswith("/admin/login/")
     moderator.user_permissions.add(Permission.objects.get(codename="access_admin"))
     client.force_login(moderator)  # in the admin, but not an editor: sent back to the dashboard
     response = client.get(url)
