@@ -476,9 +476,9 @@ def main() -> int:
         stack.manage("migrate", "--noinput")
         stack.manage("collectstatic", "--noinput")
         stack.manage("seed_demo", "--allow-production")
-        # The demo accounts' published password (accounts/demo.py): this site is thrown away.
+        # The demo accounts' published password (demo/accounts.py): this site is thrown away.
         stack.staff_password = re.search(
-            r'DEMO_PASSWORD = "([^"]+)"', (ROOT / "accounts/demo.py").read_text()
+            r'DEMO_PASSWORD = "([^"]+)"', (ROOT / "demo/accounts.py").read_text()
         ).group(1)
         stack.manage("update_index")
         stack.manage("check", "--deploy", "--fail-level", "ERROR")
