@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from ops.jobs import JOBS, Job
@@ -29,7 +29,7 @@ Retry = Callable[[Job, int], None]
 def run_job(job: Job, *, attempt: int = 1, retry: Retry | None = None) -> JobRun:
     """Run ``job`` once and record it. On failure, ``retry(job, next_attempt)`` is called
     while attempts remain; the exception is logged, never raised (the scheduler carries on)."""
-    close_old_connections()
+    _close_stale_connections()
     run = JobRun.objects.create(job=job.name, attempt=attempt, status=JobRun.Status.RUNNING)
     output = io.StringIO()
     logger.info("job %s: attempt %d started", job.name, attempt)
@@ -55,8 +55,15 @@ def run_job(job: Job, *, attempt: int = 1, retry: Retry | None = None) -> JobRun
         run.finished_at = timezone.now()
         run.output = output.getvalue()[-KEEP_CHARS:]
         run.save(update_fields=["status", "error", "finished_at", "output"])
-        close_old_connections()
+        _close_stale_connections()
     return run
+
+
+def _close_stale_connections() -> None:
+    """Drop connections that timed out or broke while the scheduler slept; never inside a
+    transaction (a caller's, or a test's), where Django would close the live connection."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 def build_scheduler(jobs: Iterable[Job] = JOBS, scheduler_class=None):
