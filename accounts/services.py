@@ -83,7 +83,7 @@ def avatar_check(upload) -> tuple[str, tuple[int, int]]:
             f"That image is {width:,} \u00d7 {height:,} pixels; use one of at most "
             f"{limit / 1_000_000:g} megapixels."
         )
-    if width < 1 or height < 1:
+    if width < 1 or height < 1 or kind is None:
         raise AvatarError("That image is empty.")
     return kind, size
 
@@ -98,7 +98,8 @@ def avatar_process(upload) -> ProcessedAvatar:
     avatar_check(upload)
     upload.seek(0)
     try:
-        with Image.open(upload, formats=list(AVATAR_FORMATS)) as image:
+        with Image.open(upload, formats=list(AVATAR_FORMATS)) as opened:
+            image: Image.Image = opened
             image.draft("RGB", (AVATAR_SIZE * 2, AVATAR_SIZE * 2))  # JPEG only; others ignore it
             image.load()  # decodes: a truncated file raises here
             ImageOps.exif_transpose(image, in_place=True)  # no second full-size copy

@@ -70,7 +70,8 @@ def build_vocabulary() -> dict[str, int]:
 
 def _generation() -> int:
     # A fresh number if the key was evicted, so an older cached vocabulary is never reused.
-    return cache.get_or_set(VOCABULARY_GENERATION_KEY, lambda: time.time_ns(), None)
+    value = cache.get_or_set(VOCABULARY_GENERATION_KEY, lambda: time.time_ns(), None)
+    return int(value) if value is not None else time.time_ns()
 
 
 def vocabulary() -> dict[str, int]:

@@ -52,7 +52,7 @@ def submit_once(*, user, token: str, create: Callable[[], Topic | Post]) -> tupl
 
 def _earlier_result(user, token: str) -> Topic | Post:
     claim = FormSubmission.objects.filter(user=user, token=token).select_related("topic", "post").first()
-    result = claim and (claim.topic or claim.post)
+    result = (claim.topic or claim.post) if claim is not None else None
     if result is None:
         raise AlreadySubmitted("This form was already sent. Reload the page to start again.")
     return result

@@ -239,7 +239,7 @@ def test_page_cache_not_invalidated_by_view_counts_or_logins(client, customer):
     assert client.get("/community/")[page_cache.HEADER] == "hit"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_expiry_happens_at_once_and_again_after_commit(customer):
     from django.db import transaction
 

@@ -84,7 +84,7 @@ def test_search_index_fails_when_the_backend_cannot_answer(db, settings):
         SearchIndex().run()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_health_endpoint_answers_200_naming_every_check(client):
     call_command("update_index", verbosity=0)
     response = client.get("/health/?format=json")
@@ -97,7 +97,7 @@ def test_health_endpoint_answers_200_naming_every_check(client):
     assert "no-cache" in response["Cache-Control"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_health_endpoint_answers_500_naming_the_failing_check(client):
     response = client.get("/health/", HTTP_ACCEPT="application/json")
     assert response.status_code == 500

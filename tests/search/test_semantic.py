@@ -63,7 +63,7 @@ def test_similar_titles_are_near_and_unrelated_ones_are_not(semantic_on):
     assert float(vector_of(layover) @ draft) > float(vector_of(printer) @ draft) + 0.2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_new_or_retitled_topic_gets_its_vector_after_commit(semantic_on):
     topic = TopicFactory(title="Refund for a late parcel")
     assert TopicVector.objects.filter(topic=topic).exists()  # the immediate task ran on commit
@@ -76,7 +76,7 @@ def test_a_new_or_retitled_topic_gets_its_vector_after_commit(semantic_on):
     assert TopicVector.objects.count() == count
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_nothing_is_embedded_when_semantic_is_off(settings):
     settings.SEARCH_SEMANTIC = False
     TopicFactory(title="Refund for a late parcel")
