@@ -385,3 +385,11 @@ def test_responsiveness_report_shows_mentions_time_to_first_response(client, sta
     client.force_login(editor)  # editors see the report, not the mentions
     body = client.get(reverse("forum_responsiveness")).content.decode()
     assert "Staff responsiveness" in body and "Mentions elsewhere" not in body
+
+
+def test_detail_page_escapes_a_mention_that_has_only_plain_text(client, staff):
+    mention = factories.mention(html="", text='<script>alert("x")</script> Acme Cloud')
+    client.force_login(staff)
+    body = client.get(reverse("mentions:detail", args=[mention.pk])).content.decode()
+    assert '<script>alert("x")</script>' not in body
+    assert "&lt;script&gt;" in body
