@@ -67,7 +67,7 @@ def resolve(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         return []
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def resolve_and_check(host: str, port: int, *, allow_private: bool) -> list[str]:
@@ -124,5 +124,5 @@ def pool_manager(*, allow_private: bool, num_pools: int = 4) -> urllib3.PoolMana
     """A urllib3 pool manager whose every connection is checked with ``check_address`` on the
     peer it reached, and which never retries (``retries=False``)."""
     manager = urllib3.PoolManager(num_pools=num_pools, retries=False)
-    manager.pool_classes_by_scheme = _pool_classes(bool(allow_private))  # type: ignore[assignment]
+    manager.pool_classes_by_scheme = _pool_classes(bool(allow_private))
     return manager
