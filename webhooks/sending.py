@@ -1,6 +1,6 @@
 """One HTTP POST of a signed message to an endpoint, and what came back.
 
-Only the transport: ``webhooks.services.delivery_attempt`` decides what the outcome means.
+Only the transport: ``webhooks.attempts.delivery_attempt`` decides what the outcome means.
 The connection goes through ``core.outbound`` (the address actually connected to is checked
 again, so DNS rebinding gains nothing), with short connect and read timeouts
 (``WEBHOOKS_TIMEOUT``), no retries inside one attempt, and no redirects followed: a 3xx is an

@@ -16,7 +16,7 @@ import pytest
 from ops.jobs import get_job
 from tests.factories import UserFactory
 from tests.webhooks.conftest import payload_of, verified
-from webhooks import services
+from webhooks import attempts, services
 from webhooks.models import Delivery, Endpoint, Event
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_a_failure_is_retried_with_growing_waits_then_given_up(receiver, make_en
         assert delivery.error == "The endpoint answered 500."
         waits.append((delivery.next_attempt_at - delivery.last_attempt_at).total_seconds())
         make_due(delivery)
-        services.send_due()
+        attempts.send_due()
     delivery.refresh_from_db()
     assert delivery.status == Status.GIVEN_UP and delivery.attempts == 5 and delivery.next_attempt_at is None
     # 60 s, 5 min, 30 min, then the last wait repeats; each with up to 10% jitter.
@@ -68,7 +68,7 @@ def test_a_retry_that_is_not_due_is_not_sent(receiver, make_endpoint, emit):
     receiver.answer("/down", 503)
     make_endpoint("/down")
     (delivery,) = emit()
-    services.send_due()
+    attempts.send_due()
     assert len(receiver.to("/down")) == 1
     delivery.refresh_from_db()
     assert delivery.attempts == 1 and delivery.next_attempt_at > timezone.now()
@@ -145,7 +145,7 @@ def test_an_endpoint_failing_too_often_is_disabled_once_and_staff_are_told(
     emit()
     for delivery in Delivery.objects.all():
         make_due(delivery)
-    services.send_due()
+    attempts.send_due()
     assert len(receiver.to("/down")) == 3 and len(mail.outbox) == 1
     # The staff dashboard names it.
     client.force_login(staff)
@@ -184,14 +184,14 @@ def test_a_success_resets_the_failure_count(receiver, make_endpoint, emit):
 def test_a_claimed_delivery_is_not_sent_again(receiver, make_endpoint, emit):
     make_endpoint()
     (delivery,) = emit()
-    assert services.delivery_attempt(delivery.pk) is None  # already succeeded
+    assert attempts.delivery_attempt(delivery.pk) is None  # already succeeded
     receiver.answer("/hook", 500)
     (second,) = emit()
     make_due(second)
     # Another worker holds the claim: nothing is sent until its lease runs out.
     Delivery.objects.filter(pk=second.pk).update(claimed_until=timezone.now() + timedelta(seconds=30))
-    assert services.delivery_attempt(second.pk) is None
-    assert services.send_due() == {"attempted": 0, "succeeded": 0, "failed": 0}
+    assert attempts.delivery_attempt(second.pk) is None
+    assert attempts.send_due() == {"attempted": 0, "succeeded": 0, "failed": 0}
     assert len(receiver.to("/hook")) == 2
 
 
@@ -217,7 +217,7 @@ def test_a_test_event_reaches_even_a_disabled_endpoint_and_counts_no_failure(rec
     endpoint = make_endpoint("/down")
     services.endpoint_disable(actor=staff, endpoint=endpoint)
     services.endpoint_send_test(actor=staff, endpoint=endpoint)
-    services.send_due()
+    attempts.send_due()
     (request,) = receiver.to("/down")
     assert verified(endpoint, request)["type"] == "ping"
     endpoint.refresh_from_db()

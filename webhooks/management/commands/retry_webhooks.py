@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from webhooks import services
+from webhooks import attempts
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=200, help="At most this many deliveries per run.")
 
     def handle(self, *args, **options):
-        counts = services.send_due(limit=max(1, options["limit"]))
+        counts = attempts.send_due(limit=max(1, options["limit"]))
         self.stdout.write(
             f"{counts['attempted']} attempted, {counts['succeeded']} succeeded, {counts['failed']} failed"
         )
