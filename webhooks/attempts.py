@@ -48,10 +48,15 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _claim(delivery_id: int, now) -> bool:
+    """Take the delivery for one attempt. The UPDATE filters on the delivery's own columns only
+    (no join: PostgreSQL re-checks a plain WHERE on the row it waited for, not a subquery's),
+    so of two workers racing, exactly one wins."""
+    row = Delivery.objects.filter(pk=delivery_id).values("event", "endpoint__is_active").first()
+    if row is None or not (row["endpoint__is_active"] or row["event"] == PING):
+        return False
     lease = now + timedelta(seconds=float(settings.WEBHOOKS_TIMEOUT) * 3 + 10)
     return bool(
         Delivery.objects.filter(pk=delivery_id, status__in=[Status.PENDING, Status.FAILED])
-        .filter(Q(endpoint__is_active=True) | Q(event=PING))
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .update(claimed_until=lease)

@@ -183,6 +183,11 @@ def delivery_redeliver(*, actor, delivery: Delivery, seen_attempts: int | None =
     ``seen_attempts`` is the attempt count the staff member saw: a second click of the same
     button finds it changed (or the message already queued) and sends nothing."""
     permissions.check_manage(actor)
+    if (
+        delivery.event != PING
+        and not Endpoint.objects.filter(pk=delivery.endpoint_id, is_active=True).exists()
+    ):
+        raise ValidationError("The endpoint is disabled: enable it again first.")
     rows = Delivery.objects.filter(pk=delivery.pk, status__in=[Status.FAILED, Status.GIVEN_UP])
     if seen_attempts is not None:
         rows = rows.filter(attempts=seen_attempts)
@@ -216,11 +221,7 @@ def _create_deliveries(endpoints: list[Endpoint], event: str, payload: dict[str,
             for endpoint in endpoints
         ]
     )
-    ids = (
-        [d.pk for d in made]
-        if all(d.pk for d in made)
-        else list(Delivery.objects.filter(msg_id__in=[d.msg_id for d in made]).values_list("pk", flat=True))
-    )
+    ids = [delivery.pk for delivery in made]  # bulk_create returns ids on PostgreSQL and SQLite
     _enqueue_after_commit(ids)
     return list(Delivery.objects.filter(pk__in=ids))
 

@@ -211,6 +211,18 @@ def test_redeliver_double_click_sends_once(
     assert len(receiver.to("/hook")) == 1
 
 
+def test_a_disabled_endpoints_message_is_not_redelivered(client, staff, endpoint, receiver):
+    delivery = failed_delivery(endpoint)
+    services.endpoint_disable(actor=staff, endpoint=endpoint)
+    client.force_login(staff)
+    response = client.post(
+        reverse("webhooks:redeliver", args=[endpoint.pk, delivery.pk]), {"attempts": "1"}, follow=True
+    )
+    assert "The endpoint is disabled: enable it again first." in response.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == Status.GIVEN_UP and receiver.requests == []
+
+
 def test_a_delivered_message_cannot_be_redelivered(client, staff, endpoint, receiver):
     delivery = failed_delivery(endpoint)
     Delivery.objects.filter(pk=delivery.pk).update(status=Status.SUCCEEDED)
