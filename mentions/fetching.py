@@ -3,7 +3,8 @@
 * Private, loopback, link-local, multicast and reserved addresses are refused (server-side
   request forgery), unless ``MENTIONS_ALLOW_PRIVATE_ADDRESSES`` is on (tests, an intranet feed).
   The check is made on the address the socket actually connected to, after name resolution,
-  so a name that resolves to a public address once and a private one later gains nothing.
+  so a name that resolves to a public address once and a private one later gains nothing
+  (``core.outbound``, shared with webhooks).
 * Conditional GET: ``If-None-Match`` / ``If-Modified-Since`` from the last answer; a 304 is
   "nothing new".
 * A connect and read timeout, a deadline for the whole fetch, a size limit
@@ -17,8 +18,6 @@ a message fit to show staff.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -26,8 +25,8 @@ from urllib.parse import urljoin, urlsplit
 from django.conf import settings
 
 import urllib3
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from core import outbound
 
 USER_AGENT = "CommunityMentions/1.0 (+feed poller)"
 ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -37,8 +36,8 @@ class FetchError(Exception):
     """A fetch that failed, with a message for staff."""
 
 
-class BlockedAddress(FetchError):
-    pass
+class BlockedAddress(FetchError, outbound.BlockedAddress):
+    """An address refused as not public (see ``core.outbound``)."""
 
 
 @dataclass
@@ -57,49 +56,14 @@ def _allow_private() -> bool:
 
 def check_address(ip: str) -> None:
     """Refuse an address that is not on the public internet (unless the setting allows it)."""
-    address = ipaddress.ip_address(ip.split("%", 1)[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    if _allow_private():
-        return
-    if not address.is_global or address.is_multicast:
-        raise BlockedAddress(f"Refused: {ip} is a private, loopback or reserved address.")
-
-
-class _CheckedHTTPConnection(HTTPConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        try:
-            check_address(sock.getpeername()[0])
-        except BlockedAddress:
-            sock.close()
-            raise
-        return sock
-
-
-class _CheckedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        try:
-            check_address(sock.getpeername()[0])
-        except BlockedAddress:
-            sock.close()
-            raise
-        return sock
-
-
-class _CheckedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _CheckedHTTPConnection
-
-
-class _CheckedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _CheckedHTTPSConnection
+    try:
+        outbound.check_address(ip, allow_private=_allow_private())
+    except outbound.BlockedAddress as exc:
+        raise BlockedAddress(str(exc)) from None
 
 
 def _pool_manager() -> urllib3.PoolManager:
-    manager = urllib3.PoolManager(num_pools=4, retries=False)
-    manager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
-    return manager
+    return outbound.pool_manager(allow_private=_allow_private())
 
 
 def validate_feed_url(url: str) -> str:
@@ -111,17 +75,10 @@ def validate_feed_url(url: str) -> str:
         raise FetchError("The address has no host name.")
     if parts.username or parts.password:
         raise FetchError("Addresses with a user name or password are not fetched.")
-    host = parts.hostname
     try:
-        literal = ipaddress.ip_address(host)
-    except ValueError:
-        literal = None
-    if literal is not None:
-        check_address(str(literal))
-    elif (
-        host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
-    ) and not _allow_private():
-        raise BlockedAddress(f"Refused: {host} is a local name.")
+        outbound.check_host(parts.hostname, allow_private=_allow_private())
+    except outbound.BlockedAddress as exc:
+        raise BlockedAddress(str(exc)) from None
     return url
 
 
@@ -149,20 +106,18 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
                     preload_content=False,
                     timeout=urllib3.Timeout(connect=timeout, read=timeout),
                 )
-            except BlockedAddress:
-                raise
+            except outbound.BlockedAddress as exc:
+                raise BlockedAddress(str(exc)) from None
             except urllib3.exceptions.NewConnectionError as exc:
-                if isinstance(exc.__context__, BlockedAddress):
-                    raise exc.__context__ from None
+                blocked = outbound.blocked_cause(exc)
+                if blocked is not None:
+                    raise BlockedAddress(str(blocked)) from None
                 raise FetchError(f"Could not connect to {urlsplit(current).hostname}.") from exc
             except urllib3.exceptions.MaxRetryError as exc:
-                reason = exc.reason
-                if isinstance(reason, BlockedAddress) or isinstance(
-                    getattr(reason, "__context__", None), BlockedAddress
-                ):
-                    blocked = reason if isinstance(reason, BlockedAddress) else reason.__context__
-                    raise blocked from None
-                raise FetchError(f"Could not connect to {urlsplit(current).hostname}: {reason}.") from exc
+                blocked = outbound.blocked_cause(exc)
+                if blocked is not None:
+                    raise BlockedAddress(str(blocked)) from None
+                raise FetchError(f"Could not connect to {urlsplit(current).hostname}: {exc.reason}.") from exc
             except urllib3.exceptions.TimeoutError as exc:
                 raise FetchError(f"Timed out after {timeout:g} s.") from exc
             except urllib3.exceptions.HTTPError as exc:

@@ -87,6 +87,13 @@ JOBS: tuple[Job, ...] = (
         max_attempts=1,  # a failing source backs off by itself; the next run comes in five minutes
     ),
     Job(
+        "retry_webhooks",
+        "* * * * *",
+        "retry_webhooks",
+        description="Send the webhook deliveries that are due (retries with back-off, queued messages).",
+        max_attempts=1,  # each delivery keeps its own schedule; the next run comes in a minute
+    ),
+    Job(
         "prune_job_runs",
         "0 4 * * *",
         "prune_job_runs",

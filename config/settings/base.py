@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "search",
     "notifications",
     "mentions",
+    "webhooks",
     "demo",
     "api",
     # wagtail
@@ -504,6 +505,25 @@ MENTIONS_MAX_REDIRECTS = env_int("MENTIONS_MAX_REDIRECTS", 3)
 MENTIONS_REPLY_OVERDUE_HOURS = env_int("MENTIONS_REPLY_OVERDUE_HOURS", 4)
 # The sample feeds at /mentions/samples/<name>.xml that the demo sources read.
 MENTIONS_SAMPLE_FEEDS = env_bool("MENTIONS_SAMPLE_FEEDS", False)
+
+# Webhooks (webhooks/, docs/webhooks.md): private and loopback addresses are refused unless
+# allowed; plain http is refused unless allowed (by default, only where private addresses are).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", WEBHOOKS_ALLOW_PRIVATE)
+# Seconds to connect, and again to read the answer, per attempt.
+WEBHOOKS_TIMEOUT = env_float("WEBHOOKS_TIMEOUT", 5.0, low=0.5, high=30)
+# Attempts per message in all, and the waits (seconds) before each retry (the last one repeats);
+# each wait gets up to 10% random jitter.
+WEBHOOKS_MAX_ATTEMPTS = env_int("WEBHOOKS_MAX_ATTEMPTS", 8)
+WEBHOOKS_RETRY_SCHEDULE = [
+    int(s) for s in env_list("WEBHOOKS_RETRY_SCHEDULE", "60,300,1800,7200,18000,36000")
+]
+# An endpoint is disabled (and staff told) after this many failed attempts in a row, once it
+# has been failing for at least this many hours (0: the count alone decides).
+WEBHOOKS_DISABLE_AFTER_FAILURES = env_int("WEBHOOKS_DISABLE_AFTER_FAILURES", 15)
+WEBHOOKS_DISABLE_AFTER_HOURS = env_int("WEBHOOKS_DISABLE_AFTER_HOURS", 24)
+# After a secret is rotated, messages are signed with the old one too for this many hours.
+WEBHOOKS_SECRET_OVERLAP_HOURS = env_int("WEBHOOKS_SECRET_OVERLAP_HOURS", 24)
 
 # --- search engines, feeds and the public API -----------------------------------------
 # Unanswered topics older than this many days carry "noindex" and leave the sitemap (0: never).

@@ -14,3 +14,6 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns 
 # The demo's mention sources read sample feeds that this site serves itself.
 MENTIONS_SAMPLE_FEEDS = env_bool("MENTIONS_SAMPLE_FEEDS", True)
 MENTIONS_ALLOW_PRIVATE_ADDRESSES = env_bool("MENTIONS_ALLOW_PRIVATE_ADDRESSES", True)
+# Webhooks may be delivered to a receiver on this machine while developing.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", True)
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", True)

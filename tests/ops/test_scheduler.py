@@ -23,6 +23,7 @@ REQUIRED = {
     "publish_scheduled",
     "prune_db_task_results",
     "prune_search_log",
+    "retry_webhooks",
 }
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
