@@ -29,13 +29,12 @@ def _closed_port() -> int:
 
 @pytest.fixture
 def redis_down():
-    """The default cache is the site's Redis cache, pointed at a Redis that is not running."""
+    """The site's two Redis caches (pages, rate limits), pointed at a Redis that is not running."""
+    location = f"redis://127.0.0.1:{_closed_port()}/0"
+    options = {"socket_connect_timeout": 1, "socket_timeout": 1}
     config = {
-        "default": {
-            "BACKEND": BACKEND,
-            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        "default": {"BACKEND": BACKEND, "LOCATION": location, "OPTIONS": options},
+        "limits": {"BACKEND": BACKEND, "LOCATION": location, "KEY_PREFIX": "limits", "OPTIONS": options},
     }
     with override_settings(CACHES=config):  # Django rebuilds its cache handlers on the change
         resilient.ResilientRedisCache._last_warning = 0.0
@@ -72,6 +71,8 @@ def test_one_warning_per_outage_interval_not_per_call(redis_down, caplog):
 
 
 def test_rate_limits_let_requests_through_while_redis_is_down(redis_down):
+    # Failing open is the choice: while Redis is away nobody is locked out or shown a 500.
+    assert ratelimit.cache.incr("probe") == 1  # the limits cache degrades too
     for _ in range(5):
         ratelimit.hit(scope="t", who="ip:192.0.2.1", rate="2/m")  # no RateLimited, no error
 
