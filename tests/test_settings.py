@@ -29,8 +29,9 @@ def test_cache_is_local_memory_without_redis_url():
 
 def test_cache_is_redis_with_redis_url():
     config = base.cache_from_url("redis://127.0.0.1:6379/2")
-    assert config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert config["BACKEND"] == "core.cache.ResilientRedisCache"
     assert config["LOCATION"] == "redis://127.0.0.1:6379/2"
+    assert config["OPTIONS"]["socket_timeout"] > 0  # a silent Redis cannot hold a worker
 
 
 @pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("off", False), ("", False)])

@@ -207,10 +207,14 @@ def cache_from_url(url: str | None, *, name: str = "community", max_entries: int
     """Redis when ``REDIS_URL`` is set (shared by every process), local memory otherwise."""
     if url:
         return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, answering as an empty cache while Redis is unreachable
+            # (core/cache.py): a Redis restart slows pages down instead of failing them.
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "community") + name.removeprefix("community"),
             "TIMEOUT": 300,
+            # A Redis that does not answer must not hold a web worker: give up quickly.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     return {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -201,3 +201,9 @@ def test_env_example_reads_the_same_in_a_shell_as_in_systemd():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Acme Community <community@help.example.com>|https://help.example.com"
+
+
+def test_the_worker_takes_back_its_own_orphaned_tasks_before_starting():
+    service = unit("worker")["Service"]
+    worker_id = re.search(r"--worker-id (\S+)", service["ExecStart"]).group(1)
+    assert f"manage.py requeue_orphaned_tasks --worker-id {worker_id}" in service["ExecStartPre"]
