@@ -76,9 +76,11 @@ def test_search_page_filters_facets_and_spelling_on_the_database_backend(client,
 
 
 def test_similar_questions_and_api_search_on_the_database_backend(client, library):
-    similar = similar_questions("refund late parcel")
-    assert similar[0]["title"] == "Refund for a late parcel"
-    assert "Refund for a hidden thing" not in [item["title"] for item in similar]
+    titles = [item["title"] for item in similar_questions("refund late parcel")]
+    # The engine's own relevance decides the order (an FAQ article is boosted), but the topic
+    # sharing every word outranks the one sharing a single word, and hidden topics never show.
+    assert titles.index("Refund for a late parcel") < titles.index("Refund for a double charge")
+    assert "Refund for a hidden thing" not in titles
     data = client.get(f"{API}/search", {"q": "refund", "category": "shipping"}).json()
     assert [item["title"] for item in data["results"]] == ["Refund for a late parcel"]
 
