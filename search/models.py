@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from pgvector.django import VectorField
+
 
 class SearchLogEntry(models.Model):
     class Source(models.TextChoices):
@@ -53,3 +55,21 @@ class TopicVector(models.Model):
 
     def __str__(self) -> str:
         return f"vector of topic {self.topic_id}"
+
+
+class TopicEmbedding(models.Model):
+    """The same ``search_topicvector`` rows seen through their pgvector column ``embedding``,
+    which exists only on PostgreSQL with the ``vector`` extension (``search.vectordb``). Not
+    managed: migration ``0003`` adds the column where it can; nothing reads this model unless
+    ``search.vectordb.ready()``."""
+
+    topic_id = models.BigIntegerField(primary_key=True)
+    embedding = VectorField(dimensions=384, null=True)
+
+    class Meta:
+        managed = False
+        db_table = "search_topicvector"
+        verbose_name = "topic embedding"
+
+    def __str__(self) -> str:
+        return f"embedding of topic {self.topic_id}"

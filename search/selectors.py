@@ -369,9 +369,9 @@ def _blend_semantic(raw_query: str, ranked: list[Hit], candidates: int) -> list[
     vector = semantic.draft_vector(raw_query)
     if vector is None:
         return ranked
-    store = semantic.store()
+    index = semantic.vector_index()
     depth = max(candidates, getattr(settings, "SEARCH_SEMANTIC_CANDIDATES", 50))
-    nearest = store.nearest(vector, depth)
+    nearest = index.nearest(vector, depth)
     have = {hit.obj.pk for hit in ranked if hit.type == "topic"}
     new_ids = [pk for pk, _ in nearest if pk not in have]
     hits = list(ranked)
@@ -385,7 +385,7 @@ def _blend_semantic(raw_query: str, ranked: list[Hit], candidates: int) -> list[
             hit = topic_hit(topic, len(hits))
             hit.final_score = 0.0
             hits.append(hit)
-    cosines = store.cosine(vector, [hit.obj.pk for hit in hits if hit.type == "topic"])
+    cosines = index.cosine(vector, [hit.obj.pk for hit in hits if hit.type == "topic"])
     best_lexical = max((hit.final_score for hit in hits), default=0.0) or 1.0
     best_cosine = max([c for c in cosines.values() if c > 0], default=0.0) or 1.0
     weight = float(getattr(settings, "SEARCH_SEMANTIC_WEIGHT", 0.85))

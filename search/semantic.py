@@ -8,8 +8,11 @@ on (and the model's weights are installed, see ``search.minilm``):
 * every visible or hidden topic's title has a 384-number vector of all-MiniLM-L6-v2 in
   ``TopicVector`` (written by the same index task that re-indexes a topic, and by
   ``manage.py update_index`` for all topics, skipping titles that did not change);
-* each web process keeps the vectors in one numpy matrix, read once and then topped up with the
-  rows written since (one indexed query per similar-questions request to see whether any were);
+* where to find the nearest topics is chosen by ``vector_index``: on PostgreSQL with pgvector,
+  the database itself (an HNSW index on a ``vector`` column, ``search.vectordb``), so every web
+  machine reads the same vectors; elsewhere each web process keeps the vectors in one numpy
+  matrix, read once and then topped up with the rows written since (one indexed query per
+  similar-questions request to see whether any were);
 * ``similar_hits`` (``search.selectors``) takes the nearest topics by cosine beside the BM25
   candidates and ranks every candidate by ``(1 - w) * lexical + w * cosine`` (each scaled to its
   best), ``w`` = ``SEARCH_SEMANTIC_WEIGHT``. Hidden topics are dropped by a database query
@@ -31,11 +34,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import Protocol
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 import numpy as np
+
+from search import vectordb
 
 logger = logging.getLogger("search.semantic")
 
@@ -138,13 +144,32 @@ def embed_topics(
         with transaction.atomic():
             TopicVector.objects.filter(topic_id__in=[pk for pk, _, _ in chunk]).delete()
             TopicVector.objects.bulk_create(rows)
+            if vectordb.ready():
+                vectordb.write(connection, [(pk, matrix[i]) for i, (pk, _, _) in enumerate(chunk)])
         written += len(rows)
         if progress is not None:
             progress(written, len(todo))
     return written
 
 
-# --- reading them: one matrix per process ---------------------------------------------------
+# --- reading them: in PostgreSQL, or one matrix per process -----------------------------------
+
+
+class VectorIndex(Protocol):
+    """What the similar-questions ranking asks of the vectors, wherever they are kept."""
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]: ...
+
+    def cosine(self, vector: np.ndarray, topic_ids: Iterable[int]) -> dict[int, float]: ...
+
+
+def vector_index() -> VectorIndex:
+    """Where the nearest topics are looked up: PostgreSQL itself when its topic vectors have a
+    pgvector column (``search.vectordb``: one copy every web machine reads, nothing held per
+    process), otherwise this process's matrix. Both rank by cosine and give the same top ``k``."""
+    if vectordb.ready():
+        return vectordb.PgVectorIndex()
+    return store()
 
 
 class VectorStore:

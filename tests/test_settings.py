@@ -94,6 +94,84 @@ def test_unknown_search_backend_is_refused(monkeypatch):
         importlib.reload(base)
 
 
+def reloaded_base(monkeypatch, **environ):
+    """``config.settings.base`` read again under ``environ`` (then restored by the caller)."""
+    for name, value in environ.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    return importlib.reload(base)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (None, {"BACKEND": "search.backends.whoosh", "PATH": Path("/srv/index")}),
+        ("whoosh", {"BACKEND": "search.backends.whoosh", "PATH": Path("/srv/index")}),
+        ("database", {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "english"}),
+        (
+            "elasticsearch",
+            {
+                "BACKEND": "wagtail.search.backends.elasticsearch9",
+                "URLS": ["https://search-1.internal:9200", "https://search-2.internal:9200"],
+                "INDEX_PREFIX": "help_",
+                "ATOMIC_REBUILD": True,
+            },
+        ),
+        (
+            "opensearch",
+            {
+                "BACKEND": "wagtail.search.backends.opensearch3",
+                "URLS": ["https://search-1.internal:9200", "https://search-2.internal:9200"],
+                "INDEX_PREFIX": "help_",
+                "ATOMIC_REBUILD": True,
+            },
+        ),
+    ],
+)
+def test_search_backend_setting_builds_the_wagtail_backend(monkeypatch, value, expected):
+    try:
+        settings = reloaded_base(
+            monkeypatch,
+            SEARCH_BACKEND=value,
+            WHOOSH_INDEX_DIR="/srv/index",
+            SEARCH_URL="https://search-1.internal:9200, https://search-2.internal:9200",
+            SEARCH_INDEX_PREFIX="help_",
+        )
+        assert {"default": expected} == settings.WAGTAILSEARCH_BACKENDS
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
+
+
+def test_search_url_and_prefix_have_local_defaults(monkeypatch):
+    try:
+        settings = reloaded_base(
+            monkeypatch, SEARCH_BACKEND="opensearch", SEARCH_URL=None, SEARCH_INDEX_PREFIX=None
+        )
+        backend = settings.WAGTAILSEARCH_BACKENDS["default"]
+        assert (backend["URLS"], backend["INDEX_PREFIX"]) == (["http://localhost:9200"], "community_")
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
+
+
+@pytest.mark.parametrize(
+    "url, wanted",
+    [("postgres://postgres@127.0.0.1:5432/community", True), ("", False)],
+)
+def test_contrib_postgres_is_installed_exactly_on_postgresql(monkeypatch, url, wanted):
+    """Wagtail's database search backend needs it on PostgreSQL; SQLite has no use for it."""
+    try:
+        settings = reloaded_base(monkeypatch, DATABASE_URL=url)
+        assert ("django.contrib.postgres" in settings.INSTALLED_APPS) is wanted
+        assert settings.INSTALLED_APPS.count("django.contrib.postgres") <= 1
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
+
+
 def test_check_deploy_is_silent_with_complete_production_settings():
     import os
     import subprocess

@@ -199,6 +199,9 @@ def database_from_url(url: str | None) -> dict:
 
 
 DATABASES = {"default": database_from_url(env("DATABASE_URL"))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Wagtail's database search backend runs on PostgreSQL's full-text search through it.
+    INSTALLED_APPS.append("django.contrib.postgres")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -254,16 +257,23 @@ WHOOSH_INDEX_DIR = Path(env("WHOOSH_INDEX_DIR", str(VAR_DIR / "whoosh")))
 SEARCH_BACKEND = env("SEARCH_BACKEND", "whoosh")
 _SEARCH_BACKENDS = {
     "whoosh": {"BACKEND": "search.backends.whoosh", "PATH": WHOOSH_INDEX_DIR},
-    "database": {"BACKEND": "wagtail.search.backends.database"},
+    # On PostgreSQL, its full-text search; English stemming whatever the server's default
+    # text search configuration is (SQLite's FTS5 ignores the key).
+    "database": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "english"},
+    # Optional clients: pip install -r requirements-search-elastic.txt (docs/search.md).
     "elasticsearch": {
-        "BACKEND": "wagtail.search.backends.elasticsearch8",
+        "BACKEND": "wagtail.search.backends.elasticsearch9",
         "URLS": env_list("SEARCH_URL", "http://localhost:9200"),
         "INDEX_PREFIX": env("SEARCH_INDEX_PREFIX", "community_"),
+        # update_index builds a new index and swaps the alias: searches carry on meanwhile.
+        "ATOMIC_REBUILD": True,
     },
     "opensearch": {
-        "BACKEND": "wagtail.search.backends.opensearch2",
+        "BACKEND": "wagtail.search.backends.opensearch3",
         "URLS": env_list("SEARCH_URL", "http://localhost:9200"),
         "INDEX_PREFIX": env("SEARCH_INDEX_PREFIX", "community_"),
+        # update_index builds a new index and swaps the alias: searches carry on meanwhile.
+        "ATOMIC_REBUILD": True,
     },
 }
 if SEARCH_BACKEND not in _SEARCH_BACKENDS:

@@ -15,7 +15,7 @@ from search.services import search_log_discard
 
 
 def _available_backends() -> dict[str, dict]:
-    backends = {"database": {"BACKEND": "wagtail.search.backends.database"}}
+    backends = {"database": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "english"}}
     if importlib.util.find_spec("search.backends.whoosh") is not None:
         backends["whoosh"] = {"BACKEND": "search.backends.whoosh"}
     return backends

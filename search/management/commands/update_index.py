@@ -63,11 +63,18 @@ class Command(BaseCommand):
             self.update_vectors()
 
     def update_vectors(self) -> None:
-        """Semantic similar questions on: embed the titles that changed since the last run."""
-        from search import semantic
+        """Semantic similar questions on: embed the titles that changed since the last run. On
+        PostgreSQL, first set up the pgvector column if the extension became available after
+        migrating, and fill it for rows written before it existed."""
+        from django.db import connection
+
+        from search import semantic, vectordb
 
         if not semantic.enabled():
             return
+        if vectordb.install(connection, semantic.DIMENSIONS):
+            filled = vectordb.backfill(connection)
+            self.write(f"Semantic vectors in PostgreSQL (pgvector): {filled} filled from stored vectors")
         self.write(f"Semantic vectors ({semantic.MODEL_NAME}): embedding new and changed titles")
         started = time.monotonic()
         last = [0.0]
