@@ -29,8 +29,8 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from accounts import roles
 from core.http import safe_next
+from forum.admin.policies import RolePermissionPolicy
 from forum.models import Category, Topic
-from forum.viewsets import RolePermissionPolicy
 from mentions import matching, permissions, selectors, services
 from mentions.models import Mention, Source
 
