@@ -16,11 +16,9 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST
+from django.utils.functional import cached_property
 
-from wagtail.admin.menu import LinkMenuItemComponent, MenuItem
-from wagtail.admin.viewsets.base import ViewSet
-
+from core.admin import GuardedViewSet, admin_post_action
 from core.http import safe_next
 from forum import permissions, selectors
 from forum.admin.forms import BanLookupForm
@@ -30,20 +28,8 @@ from forum.services import moderation
 QUEUE_PER_PAGE = 20
 
 
-def _admin_action(view):
-    """Moderator-only admin POST: refusals become a message and a redirect back."""
-
-    def wrapper(request, *args, **kwargs):
-        permissions.check_moderate(request.user)
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            messages.error(request, str(exc))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return redirect(safe_next(request, reverse("forum_moderation:queue")))
-
-    return require_POST(wrapper)
+# Moderator-only admin POST: refusals become a message and a redirect back to the queue.
+_admin_action = admin_post_action(check=permissions.check_moderate, back="forum_moderation:queue")
 
 
 def queue_view(request):
@@ -152,13 +138,17 @@ def banned_view(request):
     )
 
 
-class ModerationViewSet(ViewSet):
-    """The moderation queue (open flags grouped by post) and the banned members list."""
+class ModerationViewSet(GuardedViewSet):
+    """The moderation queue (open flags grouped by post) and the banned members list. The
+    queue's menu entry says how many posts wait in it (one count query)."""
 
     name = "forum_moderation"
     url_prefix = "community/moderation"
     icon = "warning"
     menu_label = "Moderation queue"
+    menu_name = "moderation-queue"
+    menu_shown_to = staticmethod(permissions.is_moderator)
+    menu_count = staticmethod(selectors.open_flag_total)
 
     def get_urlpatterns(self):
         return [
@@ -171,47 +161,19 @@ class ModerationViewSet(ViewSet):
             path("members/<int:pk>/unban/", member_unban, name="unban"),
         ]
 
-    def get_menu_item(self, order=None):
-        return QueueCountMenuItem(
-            self.menu_label,
-            reverse("forum_moderation:queue"),
-            name="moderation-queue",
-            icon_name=self.icon,
-            order=order or 100,
-        )
 
-
-class QueueMenuItem(MenuItem):
-    def is_shown(self, request):
-        return permissions.is_moderator(request.user)
-
-
-class QueueCountMenuItem(QueueMenuItem):
-    """The queue's entry, with how many posts wait in it (one count query)."""
-
-    def render_component(self, request):
-        waiting = selectors.open_flag_total()
-        label = f"{self.label} ({waiting})" if waiting else self.label
-        return LinkMenuItemComponent(
-            self.name, label, self.url, icon_name=self.icon_name, classname=self.classname, attrs=self.attrs
-        )
-
-
-class BannedMembersViewSet(ViewSet):
+class BannedMembersViewSet(GuardedViewSet):
     """A menu entry for the banned members list (its views live in ModerationViewSet)."""
 
     name = "forum_banned"
     icon = "user"
     menu_label = "Banned members"
+    menu_name = "banned-members"
+    menu_shown_to = staticmethod(permissions.is_moderator)
 
     def get_urlpatterns(self):
         return []
 
-    def get_menu_item(self, order=None):
-        return QueueMenuItem(
-            self.menu_label,
-            reverse("forum_moderation:banned"),
-            name="banned-members",
-            icon_name=self.icon,
-            order=order or 600,
-        )
+    @cached_property
+    def menu_url(self):
+        return reverse("forum_moderation:banned")

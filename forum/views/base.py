@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils.functional import LazyObject, empty
 
 from core.http import safe_next, wants_json
-from forum import permissions, selectors
+from forum import markup, permissions, selectors
 from forum.models import Post, Topic
 
 # --- refusals -----------------------------------------------------------------------------
@@ -106,6 +106,12 @@ def add_errors(form, exc: ValidationError) -> None:
 
 def error_message(exc: ValidationError) -> str:
     return " ".join(exc.messages)
+
+
+def preview_of_source(request: HttpRequest) -> str:
+    """The HTML of the posted ``source`` (cut to the longest allowed), for a form's preview
+    button: what ``forum.markup`` will store if the text is posted."""
+    return markup.render_markdown(request.POST.get("source", "")[: markup.MAX_SOURCE_LENGTH]).html
 
 
 # --- fetching -----------------------------------------------------------------------------

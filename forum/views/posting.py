@@ -7,7 +7,9 @@ within a few minutes leads to what is already there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -23,9 +25,34 @@ from forum.models import Post, Topic
 from forum.services import posts as post_services
 from forum.services import submissions
 from forum.services import topics as topic_services
-from forum.views.base import add_errors, denied_to_login, visible_topic
+from forum.views.base import add_errors, denied_to_login, preview_of_source, visible_topic
 
 IDENTICAL_REPLY_WINDOW = timedelta(minutes=10)
+T = TypeVar("T")
+
+
+def _submit_once(request: HttpRequest, form, create: Callable[[], T]) -> tuple[T | None, bool, int]:
+    """``create`` after the posting rate check, at most once per form token
+    (``submissions.submit_once``). Returns ``(object, created, 200)``; or, when refused,
+    ``(None, False, status)`` with the reason on the form: 429 for the rate limit, 409 for a
+    submit still in progress, 400 for invalid input."""
+
+    def checked_create() -> T:
+        post_services.post_rate_check(user=request.user)
+        return create()
+
+    try:
+        obj, created = submissions.submit_once(user=request.user, token=form.token, create=checked_create)
+    except post_services.RateLimitExceeded as exc:
+        form.add_error(None, str(exc))
+        return None, False, 429
+    except submissions.AlreadySubmitted as exc:
+        form.add_error(None, str(exc))
+        return None, False, 409
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return None, False, 400
+    return obj, created, 200
 
 
 @require_http_methods(["GET", "POST"])
@@ -49,8 +76,7 @@ def ask(request: HttpRequest) -> HttpResponse:
         return redirect("forum:index")
     if "preview" in request.POST:
         form.is_valid()
-        preview_html = markup.render_markdown(request.POST.get("source", "")[: markup.MAX_SOURCE_LENGTH]).html
-        return render(request, "forum/ask.html", {"form": form, "preview_html": preview_html})
+        return render(request, "forum/ask.html", {"form": form, "preview_html": preview_of_source(request)})
     if form.is_valid():
         data = form.cleaned_data
         existing = topic_services.recent_identical_topic(
@@ -61,7 +87,6 @@ def ask(request: HttpRequest) -> HttpResponse:
             return redirect(existing.get_absolute_url())
 
         def create() -> Topic:
-            post_services.post_rate_check(user=request.user)
             return topic_services.topic_create(
                 author=request.user,
                 title=data["title"],
@@ -71,18 +96,8 @@ def ask(request: HttpRequest) -> HttpResponse:
                 tags=data["tags"],
             )
 
-        try:
-            topic, created = submissions.submit_once(user=request.user, token=form.token, create=create)
-        except post_services.RateLimitExceeded as exc:
-            form.add_error(None, str(exc))
-            status = 429
-        except submissions.AlreadySubmitted as exc:
-            form.add_error(None, str(exc))
-            status = 409
-        except ValidationError as exc:
-            add_errors(form, exc)
-            status = 400
-        else:
+        topic, created, status = _submit_once(request, form, create)
+        if topic is not None:
             if created:
                 messages.success(request, "Your question is posted. You'll be notified of replies.")
             return redirect(topic.get_absolute_url())
@@ -125,10 +140,8 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(topic.get_absolute_url())
     if "preview" in request.POST:
         form.is_valid()
-        preview_html = markup.render_markdown(request.POST.get("source", "")[: markup.MAX_SOURCE_LENGTH]).html
-        return render(
-            request, "forum/reply.html", {"topic": topic, "form": form, "preview_html": preview_html}
-        )
+        context = {"topic": topic, "form": form, "preview_html": preview_of_source(request)}
+        return render(request, "forum/reply.html", context)
     status = 400
     if form.is_valid():
         source = form.cleaned_data["source"].strip()
@@ -148,20 +161,10 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("forum:post", pk=existing.pk)
 
         def create() -> Post:
-            post_services.post_rate_check(user=request.user)
             return post_services.post_create(author=request.user, topic=topic, source=source)
 
-        try:
-            post, created = submissions.submit_once(user=request.user, token=form.token, create=create)
-        except post_services.RateLimitExceeded as exc:
-            form.add_error(None, str(exc))
-            status = 429
-        except submissions.AlreadySubmitted as exc:
-            form.add_error(None, str(exc))
-            status = 409
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
+        post, created, status = _submit_once(request, form, create)
+        if post is not None:
             if created:
                 messages.success(request, "Your reply is posted.")
             return redirect("forum:post", pk=post.pk)

@@ -12,11 +12,17 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpR
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from forum import markup, permissions, selectors
+from forum import permissions, selectors
 from forum.forms import EditPostForm
 from forum.models import Post
 from forum.services import posts as post_services
-from forum.views.base import add_errors, denied_to_login, error_message, post_in_visible_topic
+from forum.views.base import (
+    add_errors,
+    denied_to_login,
+    error_message,
+    post_in_visible_topic,
+    preview_of_source,
+)
 
 
 @require_GET
@@ -47,9 +53,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = EditPostForm(request.POST, is_question=is_question)
     if "preview" in request.POST:
         form.is_valid()
-        context["preview_html"] = markup.render_markdown(
-            request.POST.get("source", "")[: markup.MAX_SOURCE_LENGTH]
-        ).html
+        context["preview_html"] = preview_of_source(request)
         return render(request, "forum/post_edit.html", {**context, "form": form})
     if form.is_valid():
         try:
