@@ -58,29 +58,37 @@ def _lock_check(user, obj):
     permissions.check_lock(user, obj)
 
 
-class HideTopicsBulkAction(ForumBulkAction):
+class _HideBulkAction(ForumBulkAction):
+    """Hide the selected topics or posts, with one optional reason for all (kept for staff)."""
+
     display_name = "Hide"
-    action_type = "forum_hide_topics"
-    aria_label = "Hide the selected topics"
-    models = [Topic]
     form_class = HideReasonForm
     check = staticmethod(_hide_check)
     verb = "hid"
     action_priority = 10
+
+
+class _UnhideBulkAction(ForumBulkAction):
+    display_name = "Unhide"
+    check = staticmethod(_hide_check)
+    verb = "unhid"
+    action_priority = 20
+
+
+class HideTopicsBulkAction(_HideBulkAction):
+    action_type = "forum_hide_topics"
+    aria_label = "Hide the selected topics"
+    models = [Topic]
 
     @classmethod
     def apply(cls, *, user, obj, form):
         return moderation.topic_hide(user=user, topic=obj, reason=form.cleaned_data.get("reason", ""))
 
 
-class UnhideTopicsBulkAction(ForumBulkAction):
-    display_name = "Unhide"
+class UnhideTopicsBulkAction(_UnhideBulkAction):
     action_type = "forum_unhide_topics"
     aria_label = "Show the selected topics again"
     models = [Topic]
-    check = staticmethod(_hide_check)
-    verb = "unhid"
-    action_priority = 20
 
     @classmethod
     def apply(cls, *, user, obj, form):
@@ -121,29 +129,20 @@ class UnlockTopicsBulkAction(ForumBulkAction):
         return True
 
 
-class HidePostsBulkAction(ForumBulkAction):
-    display_name = "Hide"
+class HidePostsBulkAction(_HideBulkAction):
     action_type = "forum_hide_posts"
     aria_label = "Hide the selected posts"
     models = [Post]
-    form_class = HideReasonForm
-    check = staticmethod(_hide_check)
-    verb = "hid"
-    action_priority = 10
 
     @classmethod
     def apply(cls, *, user, obj, form):
         return moderation.post_hide(user=user, post=obj, reason=form.cleaned_data.get("reason", ""))
 
 
-class UnhidePostsBulkAction(ForumBulkAction):
-    display_name = "Unhide"
+class UnhidePostsBulkAction(_UnhideBulkAction):
     action_type = "forum_unhide_posts"
     aria_label = "Show the selected posts again"
     models = [Post]
-    check = staticmethod(_hide_check)
-    verb = "unhid"
-    action_priority = 20
 
     @classmethod
     def apply(cls, *, user, obj, form):
