@@ -1,7 +1,8 @@
 """Plumbing the apps' Wagtail admin screens share: a guarded POST action that answers a refusal
 with a message instead of a 500, and a menu entry for one role that can show how much waits
-behind it (``GuardedMenuItem``, or ``GuardedViewSet`` for a viewset of custom screens). (``core`` is not an installed app, so Django's admin autodiscovery never imports
-this module; it registers nothing.)
+behind it (``GuardedMenuItem``, or ``GuardedViewSet`` for a viewset of custom screens).
+Django's admin autodiscovery imports this module, as it does every installed app's ``admin``;
+it registers nothing.
 """
 
 from __future__ import annotations
