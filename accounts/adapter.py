@@ -4,7 +4,7 @@ from django.shortcuts import redirect
 
 from allauth.account.adapter import DefaultAccountAdapter
 
-from accounts.clientip import client_ip
+from core.clientip import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -30,5 +30,5 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_client_ip(self, request) -> str:
         """allauth's rate limits key clients the way the rest of the site does
-        (``accounts.clientip``: ``TRUSTED_PROXY_COUNT`` proxies in front)."""
+        (``core.clientip``: ``TRUSTED_PROXY_COUNT`` proxies in front)."""
         return client_ip(request)

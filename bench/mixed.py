@@ -418,7 +418,8 @@ class Peer:
         if self.args.with_search and not info.get("index_docs"):
             log("== peer skipped: its search index was not built (seeded with --skip-index)")
             return False
-        shutil.copy2(HERE / "mixed_spirit.py", self.home / "mixed_spirit.py")
+        for script in ("mixed_spirit.py", "mixed_writers.py"):
+            shutil.copy2(HERE / script, self.home / script)
         self.addresses = json.loads(
             subprocess.run(
                 [self.py, "mixed_spirit.py", "addresses"], cwd=self.home, env=self.env(self.data),

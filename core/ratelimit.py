@@ -2,7 +2,7 @@
 
 allauth counts sign-in, sign-up and password resets itself (``ACCOUNT_RATE_LIMITS``); every
 other limit of the site (posting, search, similar questions, the Markdown preview, "was this
-helpful?") goes through ``hit`` here. Clients are told apart by ``accounts.clientip`` (the same
+helpful?") goes through ``hit`` here. Clients are told apart by ``core.clientip`` (the same
 address allauth uses), so behind a proxy one client's requests never use up another's budget.
 
 A rate is written like allauth's: ``"10/m"``, ``"5/30s"``, ``"100/h"``, ``"500/d"``. An empty
@@ -26,7 +26,7 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from accounts.clientip import client_network
+from core.clientip import client_network
 from core.http import wants_json
 
 _RATE_RE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*")

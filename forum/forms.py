@@ -3,7 +3,8 @@ and re-check everything (a form is only one road to a service).
 
 The ask and reply forms carry a honeypot field (``website``, hidden from people by the
 ``hp-field`` class; bots fill it in) and a one-time ``form_token`` used to turn a double submit
-into one topic or reply (see ``forum.views``).
+into one topic or reply (see ``forum.views.posting``). The flag, hide, ban and resolve forms
+are the moderation actions' (``forum.views.moderation``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from forum import markup
-from forum.models import Category, Topic
+from forum.models import Category, Flag, Topic
 from forum.selectors import DEFAULT_SORT, SORTS, TopicFilters
-from forum.services import titles
+from forum.services import moderation, titles
 from forum.services import topics as topic_services
 
 MARKDOWN_HELP = (
@@ -256,3 +257,50 @@ class TopicFilterForm(forms.Form):
             sort=data.get("sort") or DEFAULT_SORT,
             ignored=ignored,
         )
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="What is wrong with this post?",
+        choices=Flag.Reason.choices,
+        error_messages={
+            "required": "Choose why you are flagging this post.",
+            "invalid_choice": "Choose why you are flagging this post.",
+        },
+    )
+    note = forms.CharField(
+        label="Anything moderators should know?",
+        required=False,
+        max_length=moderation.FLAG_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": moderation.FLAG_NOTE_MAX}),
+        help_text="Required when you choose \u201cSomething else\u201d.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == Flag.Reason.OTHER and not (data.get("note") or "").strip():
+            self.add_error("note", "Say what is wrong when you choose \u201cSomething else\u201d.")
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=moderation.HIDE_REASON_MAX)
+
+
+class BanForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (shown to the member)",
+        max_length=moderation.BAN_REASON_MAX,
+        widget=forms.TextInput(attrs={"maxlength": moderation.BAN_REASON_MAX}),
+        error_messages={"required": "Give a reason for the ban."},
+    )
+
+
+class ResolveForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("uphold", "Uphold"), ("dismiss", "Dismiss")],
+        error_messages={
+            "required": "Choose uphold or dismiss.",
+            "invalid_choice": "Choose uphold or dismiss.",
+        },
+    )

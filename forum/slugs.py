@@ -3,9 +3,8 @@
 A category lives at ``/community/<slug>/``, after every fixed route (``ask/``, ``t/…``,
 ``moderation/``…): a category whose slug is one of those first segments would never be reached.
 The list is read from the URL configuration when a category is validated, so a new address
-under ``/community/`` reserves its slug by being added to ``forum/urls.py`` or
-``forum/reaction_urls.py``. (Reading the resolver, rather than importing ``forum.urls``, keeps
-the models free of the views.)
+under ``/community/`` reserves its slug by being added to ``forum/urls.py``. (Reading the
+resolver, rather than importing ``forum.urls``, keeps the models free of the views.)
 """
 
 from __future__ import annotations

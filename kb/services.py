@@ -27,9 +27,9 @@ from wagtail.log_actions import log as log_action
 
 from bs4 import BeautifulSoup
 
-from accounts.clientip import client_network
 from accounts.models import User
 from core import ratelimit
+from core.clientip import client_network
 from forum import markup, permissions
 from forum.models import Post, Topic, TopicEvent
 from forum.services import status as status_rules

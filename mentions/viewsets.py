@@ -11,26 +11,25 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.views.decorators.http import require_POST
 
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
-from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from accounts import roles
+from accounts.permissions import RolePermissionPolicy
+from core.admin import GuardedViewSet, admin_post_action
 from core.http import safe_next
 from forum.models import Category, Topic
-from forum.viewsets import RolePermissionPolicy
 from mentions import matching, permissions, selectors, services
 from mentions.models import Mention, Source
 
@@ -102,20 +101,8 @@ class SourceViewSet(SnippetViewSet):
 # --- the queue ----------------------------------------------------------------------------
 
 
-def _staff_action(view):
-    """Staff-only admin POST: refusals become a message and a redirect back."""
-
-    def wrapper(request, *args, **kwargs):
-        permissions.check_triage(request.user)
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            messages.error(request, str(exc))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return redirect(safe_next(request, reverse("mentions:queue")))
-
-    return require_POST(wrapper)
+# Staff-only admin POST: refusals become a message and a redirect back to the queue.
+_staff_action = admin_post_action(check=permissions.check_triage, back="mentions:queue")
 
 
 def _staff_members():
@@ -302,25 +289,16 @@ def bulk_dismiss_action(request):
     return redirect(safe_next(request, reverse("mentions:queue")))
 
 
-class QueueMenuItem(MenuItem):
-    def is_shown(self, request):
-        return permissions.can_triage(request.user)
+class MentionQueueViewSet(GuardedViewSet):
+    """The triage queue; its menu entry says how many mentions wait in it (one count query)."""
 
-    def render_component(self, request):
-        from wagtail.admin.menu import LinkMenuItemComponent
-
-        waiting = selectors.open_count()
-        label = f"{self.label} ({waiting})" if waiting else self.label
-        return LinkMenuItemComponent(
-            self.name, label, self.url, icon_name=self.icon_name, classname=self.classname, attrs=self.attrs
-        )
-
-
-class MentionQueueViewSet(ViewSet):
     name = "mentions"
     url_prefix = "mentions"
     icon = "globe"
     menu_label = "Triage queue"
+    menu_name = "mentions-queue"
+    menu_shown_to = staticmethod(permissions.can_triage)
+    menu_count = staticmethod(selectors.open_count)
 
     def get_urlpatterns(self):
         return [
@@ -333,15 +311,6 @@ class MentionQueueViewSet(ViewSet):
             path("<int:pk>/bring-home/", bring_home_action, name="bring_home"),
             path("<int:pk>/widget/", widget_action, name="widget"),
         ]
-
-    def get_menu_item(self, order=None):
-        return QueueMenuItem(
-            self.menu_label,
-            reverse("mentions:queue"),
-            name="mentions-queue",
-            icon_name=self.icon,
-            order=order or 100,
-        )
 
 
 class MentionsViewSetGroup(ViewSetGroup):

@@ -2,6 +2,10 @@
 
 * Visibility is written once (``forum/querysets.py``): no other module filters on
   ``is_hidden`` by hand; they call ``.visible()`` or a selector.
+* Modules do one job: none outside migrations, tests and bench is longer than
+  ``MAX_MODULE_LINES``; a longer one becomes a package (``forum/views/``, ``forum/admin/``).
+* The apps' walls: accounts imports no other app, the forum does not import notifications
+  (its events are the seam), and there is no import cycle between apps.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIP_PARTS = {"migrations", "tests", ".venv", "var", "node_modules", "staticfiles"}
+MAX_MODULE_LINES = 800
 
 # Where a hand-written hidden filter is the point: the rule itself, the selectors built on it,
 # the model (its partial indexes) and the hide/unhide services (conditional UPDATEs that decide
@@ -80,6 +85,22 @@ def test_no_hand_written_hidden_filters_outside_the_visibility_modules():
     )
 
 
+def test_no_module_outside_migrations_tests_and_bench_is_longer_than_the_limit():
+    too_long = {
+        rel: lines
+        for rel, path in project_sources()
+        if rel.split("/", 1)[0] != "bench"
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert too_long == {}, f"Split these into a package of modules that do one job each: {too_long}"
+
+
+def test_the_module_length_guard_reads_every_app():
+    read = {rel.split("/", 1)[0] for rel, _path in project_sources()}
+    assert {"forum", "kb", "search", "accounts", "notifications", "mentions", "core"} <= read
+    assert not any("/migrations/" in rel or rel.startswith("tests/") for rel, _path in project_sources())
+
+
 def _app_arrows() -> dict[tuple[str, str], set[str]]:
     from bench.import_graph import build
 
@@ -98,10 +119,22 @@ def test_accounts_imports_no_other_app():
     assert arrows == set()
 
 
+def test_forum_does_not_import_notifications():
+    """The forum announces what happened (``forum.events``); notifications listens. An import
+    of notifications from the forum would make the forum depend on who listens to it."""
+    assert _app_arrows().get(("forum", "notifications"), set()) == set()
+
+
+def test_the_app_arrows_are_read_from_the_tree():
+    """The guards above would pass on an empty graph: check that it holds the known arrows."""
+    arrows = _app_arrows()
+    assert ("forum", "accounts") in arrows
+    assert ("notifications", "forum") in arrows
+
+
 def test_no_new_import_cycles():
     """No cycle between apps, and within an app only the benign "a service enqueues a task, the
-    task calls a service" loop. (forum.views still marks a topic's notifications read itself; the
-    topic-view signal that replaces it removes the one allowance below.)"""
+    task calls a service" loop."""
     from bench.import_graph import app_cycles, build, module_cycles_within_apps
 
     _apps, _modules, module_edges, app_edges = build(ROOT)

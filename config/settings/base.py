@@ -345,7 +345,7 @@ MFA_TOTP_ISSUER = SITE_NAME
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
 
-# --- clients and rate limits (accounts/clientip.py, core/ratelimit.py) -------------------
+# --- clients and rate limits (core/clientip.py, core/ratelimit.py) -------------------
 # How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
 # X-Forwarded-For: 0 trusts only REMOTE_ADDR; n takes the n-th address from the right.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from accounts import permissions as account_permissions
+from core.admin import GuardedMenuItem
 from forum.reports import responsiveness
 
 QUEUE_PER_PAGE = 25
@@ -61,13 +61,12 @@ def register_responsiveness_url():
     return [path("responsiveness/", ResponsivenessView.as_view(), name="forum_responsiveness")]
 
 
-class ResponsivenessMenuItem(MenuItem):
-    def is_shown(self, request):
-        return account_permissions.can_view_staff_reports(request.user)
-
-
 @hooks.register("register_admin_menu_item")
 def register_responsiveness_menu_item():
-    return ResponsivenessMenuItem(
-        "Responsiveness", reverse("forum_responsiveness"), icon_name="time", order=850
+    return GuardedMenuItem(
+        "Responsiveness",
+        reverse("forum_responsiveness"),
+        shown_to=account_permissions.can_view_staff_reports,
+        icon_name="time",
+        order=850,
     )

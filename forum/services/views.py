@@ -43,7 +43,7 @@ from django.utils.crypto import salted_hmac
 
 from django_tasks import task
 
-from accounts.clientip import client_ip
+from core.clientip import client_ip
 from forum.models import Topic
 
 logger = logging.getLogger(__name__)

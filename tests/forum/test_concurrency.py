@@ -5,10 +5,7 @@ PostgreSQL (row locks, unique-index waits). SQLite serialises every writer, so t
 to test there: the ``postgres`` marker skips them with that reason (``tests/conftest.py``).
 """
 
-import threading
-
 from django.contrib.auth.models import Group
-from django.db import connections
 
 import pytest
 
@@ -16,33 +13,12 @@ from accounts import roles
 from forum.models import Flag, MeToo, Post, Topic, Vote
 from forum.services import moderation, reactions
 from tests.factories import PostFactory, TopicFactory, UserFactory, moderator_user
+from tests.threads import run_at_once
 
 # serialized_rollback: put back what migrations created (groups), for the tests that follow
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 THREADS = 12
-
-
-def run_at_once(calls) -> list:
-    """Run each callable in its own thread, released together; return results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as exc:  # collected and asserted on by the test
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def fresh(model, pk):

@@ -4,9 +4,6 @@ The parallel tests need PostgreSQL (a second insert of the same token waits on t
 index while the first transaction runs); SQLite serialises writers, so they are skipped there
 (``tests/conftest.py``). The others run on both databases."""
 
-import threading
-
-from django.db import connections
 from django.test import Client
 
 import pytest
@@ -14,6 +11,7 @@ import pytest
 from forum.models import FormSubmission, Post, Topic
 from forum.services import submissions
 from tests.factories import CategoryFactory, TopicFactory, UserFactory
+from tests.threads import run_at_once
 
 TOKEN = "e" * 32
 PARALLEL = 6
@@ -36,33 +34,12 @@ def signed_in(user) -> Client:
     return client
 
 
-def in_parallel(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as exc:  # collected and asserted on by the test
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_parallel_submits_of_one_ask_form_make_one_topic():
     user, category = UserFactory(username="mei"), CategoryFactory()
     clients = [signed_in(user) for _ in range(PARALLEL)]
-    responses = in_parallel([lambda c=c: c.post("/community/ask/", ask_data(category)) for c in clients])
+    responses = run_at_once([lambda c=c: c.post("/community/ask/", ask_data(category)) for c in clients])
     assert [getattr(r, "status_code", r) for r in responses] == [302] * PARALLEL
     assert Topic.objects.count() == 1
     topic = Topic.objects.get()
@@ -78,7 +55,7 @@ def test_parallel_submits_of_one_reply_form_make_one_reply():
     clients = [signed_in(user) for _ in range(PARALLEL)]
     url = f"/community/topics/{topic.pk}/reply/"
     data = {"source": "Have you tried turning sync off and on?", "form_token": TOKEN}
-    responses = in_parallel([lambda c=c: c.post(url, data) for c in clients])
+    responses = run_at_once([lambda c=c: c.post(url, data) for c in clients])
     assert [getattr(r, "status_code", r) for r in responses] == [302] * PARALLEL
     replies = Post.objects.filter(topic=topic).exclude(pk=topic.first_post_id)
     assert replies.count() == 1

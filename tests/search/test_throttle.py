@@ -1,5 +1,5 @@
 """Finding 17 of the 2026-12 security review: search and similar questions are throttled
-per client (core/ratelimit.py, keyed by accounts/clientip.py)."""
+per client (core/ratelimit.py, keyed by core/clientip.py)."""
 
 from django.urls import reverse
 

@@ -12,8 +12,8 @@ are never trusted.
   unparsable entry) it is keyed by ``REMOTE_ADDR`` instead.
 
 allauth asks for the address through ``accounts.adapter.AccountAdapter.get_client_ip`` and the
-site's own limits through ``core.ratelimit``; both end here. It lives in accounts, the app
-under every other (it imports none of them), so any app may import it.
+site's own limits through ``core.ratelimit``; both end here. It lives in core, under every
+app (it imports none of them), so any app may import it.
 """
 
 from __future__ import annotations

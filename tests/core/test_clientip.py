@@ -2,7 +2,7 @@
 
 Behind the documented TLS proxy every request's REMOTE_ADDR is the proxy's, so allauth's
 per-address limits put every visitor in one bucket: eleven bad logins by one client locked
-everyone out. ``accounts.clientip`` derives the address from ``TRUSTED_PROXY_COUNT``; allauth
+everyone out. ``core.clientip`` derives the address from ``TRUSTED_PROXY_COUNT``; allauth
 and the site's own limits all use it."""
 
 from django.test import RequestFactory
@@ -10,7 +10,7 @@ from django.urls import reverse
 
 import pytest
 
-from accounts.clientip import client_ip, client_network
+from core.clientip import client_ip, client_network
 from kb import services as kb_services
 from tests.factories import PASSWORD, UserFactory
 
