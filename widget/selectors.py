@@ -6,8 +6,9 @@ the server-rendered ``/embed/`` (the iframe), so they can never show different t
 
 Rules:
 
-* A product is named by a category's slug, by tags, or both. A category narrows; tags widen
-  within it (a topic or article with any of the tags).
+* A product is named by a category's slug, by tags, or both. With a category, the lists hold
+  its topics and the articles of the FAQ sections tied to it, and tags only put what carries
+  one of them first; with tags alone, the lists hold what carries one of them (any category).
 * Everything is read as an anonymous visitor reads it: hidden topics never appear, FAQ
   articles only when live and public, mentions only when staff approved them for product
   pages (``mentions.selectors.for_product_pages``), reposts never.
@@ -23,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from forum import selectors as forum_selectors
 from forum.models import Category, Topic
@@ -74,15 +75,17 @@ def answered_topics(*, category: Category | None, tags: list[str], limit: int) -
     topics = forum_selectors.visible_topics(AnonymousUser()).filter(
         Q(official_answer__isnull=False) | Q(accepted_answer__isnull=False) | Q(status__in=ANSWERED_STATUSES)
     )
+    order = ["-vote_count", "-metoo_count", "-view_count", "-last_activity_at", "-id"]
     if category is not None:
         topics = topics.filter(category=category)
     if tags:
-        matching = Topic.objects.filter(tags__slug__in=tags).values("pk")
-        topics = topics.filter(pk__in=matching)
-    ordered = topics.select_related("category").order_by(
-        "-vote_count", "-metoo_count", "-view_count", "-last_activity_at", "-id"
-    )
-    return list(ordered[:limit])
+        tagged = Exists(Topic.objects.filter(pk=OuterRef("pk"), tags__slug__in=tags))
+        if category is None:
+            topics = topics.filter(tagged)
+        else:
+            topics = topics.annotate(tagged=tagged)
+            order.insert(0, "-tagged")
+    return list(topics.select_related("category").order_by(*order)[:limit])
 
 
 def product_articles(*, category: Category | None, tags: list[str], limit: int) -> list[FaqArticlePage]:
@@ -95,11 +98,16 @@ def product_articles(*, category: Category | None, tags: list[str], limit: int) 
             scope |= Q(path__startswith=path, depth__gt=len(path) // FaqArticlePage.steplen)
         if not scope:
             return []
+    order = ["-view_count", "-helpful_yes_count", "title", "pk"]
+    articles = public_articles().filter(scope)
     if tags:
-        tagged = FaqArticlePage.objects.filter(tags__slug__in=tags).values("pk")
-        scope = scope & Q(pk__in=tagged) if category is not None else Q(pk__in=tagged)
-    articles = public_articles().filter(scope).order_by("-view_count", "-helpful_yes_count", "title", "pk")
-    return list(articles[:limit])
+        tagged = Exists(FaqArticlePage.objects.filter(pk=OuterRef("pk"), tags__slug__in=tags))
+        if category is None:
+            articles = articles.filter(tagged)
+        else:
+            articles = articles.annotate(tagged=tagged)
+            order.insert(0, "-tagged")
+    return list(articles.order_by(*order)[:limit])
 
 
 def product_mentions(*, category: Category | None, tags: list[str], limit: int) -> list[Mention]:

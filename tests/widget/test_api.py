@@ -64,9 +64,10 @@ def test_widget_by_tags_alone_spans_categories(product):
     assert body["articles"] == []
 
 
-def test_widget_category_and_tags_narrow_together(product):
+def test_widget_tags_put_a_categorys_tagged_items_first(product):
     body = Client().get(URL, {"category": "acme-cloud", "tags": "billing,unknown-tag"}).json()
-    assert titles(body["questions"]) == ["Where are my invoices?"]
+    assert titles(body["questions"]) == ["Where are my invoices?", "How do I sync a shared folder?"]
+    assert titles(body["articles"]) == ["How does syncing work?"]  # untagged, still the product's
 
 
 def test_widget_limit_bounds_each_list(product):
