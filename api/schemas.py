@@ -246,9 +246,13 @@ class MentionIn(Schema):
     author_url: str = Field("", max_length=2000, pattern=r"^(https?://[^\s/]+\S*)?$")
     published_at: datetime | None = None
     source: str = Field(
-        min_length=1, max_length=80, description="The tool or site it came from, e.g. \u201cSocial inbox\u201d."
+        min_length=1,
+        max_length=80,
+        description="The tool or site it came from, e.g. \u201cSocial inbox\u201d.",
     )
-    category: str | None = Field(None, max_length=80, pattern=SLUG, description="The product's category slug.")
+    category: str | None = Field(
+        None, max_length=80, pattern=SLUG, description="The product's category slug."
+    )
 
     _no_nul = field_validator("url", "title", "text", "author_name", "author_url", "source")(refuse_nul)
 

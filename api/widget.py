@@ -32,11 +32,15 @@ router = reads.router
 
 
 class WidgetQuery(Schema):
-    category: str | None = NinjaField(None, max_length=80, pattern=schemas.SLUG, description="A category's slug.")
+    category: str | None = NinjaField(
+        None, max_length=80, pattern=schemas.SLUG, description="A category's slug."
+    )
     tags: str | None = NinjaField(
         None, max_length=1100, description=f"Comma-separated tag slugs, at most {selectors.MAX_TAGS}."
     )
-    limit: int = NinjaField(selectors.DEFAULT_LIMIT, ge=1, le=selectors.MAX_LIMIT, description="Items per list.")
+    limit: int = NinjaField(
+        selectors.DEFAULT_LIMIT, ge=1, le=selectors.MAX_LIMIT, description="Items per list."
+    )
 
 
 def ask_url(request: HttpRequest, category_slug: str = "", title: str = "") -> str:
@@ -86,7 +90,9 @@ def widget_data(request: HttpRequest, content: selectors.ProductContent) -> dict
         ],
         "ask_url": ask_url(request, category.slug if category else ""),
         "search_url": absolute(request, reverse("search:index")),
-        "community_url": absolute(request, category.get_absolute_url() if category else reverse("forum:index")),
+        "community_url": absolute(
+            request, category.get_absolute_url() if category else reverse("forum:index")
+        ),
     }
 
 
@@ -111,7 +117,9 @@ def widget(request: HttpRequest, response: HttpResponse, query: Query[WidgetQuer
         raise ApiError(400, str(exc), {"tags": [str(exc)]}) from None
     category = query.category or ""
     if not category and not tags:
-        raise ApiError(400, "Name a product: a category, tags, or both.", {"category": ["Give a category or tags."]})
+        raise ApiError(
+            400, "Name a product: a category, tags, or both.", {"category": ["Give a category or tags."]}
+        )
     seconds = settings.WIDGET_CACHE_SECONDS
     key = _cache_key(request, category, tags, query.limit)
     data = cache.get(key) if seconds else None

@@ -93,7 +93,9 @@ def product_articles(*, category: Category | None, tags: list[str], limit: int) 
     the tags, the most viewed first."""
     scope = Q()
     if category is not None:
-        sections = FaqSectionPage.objects.live().public().filter(category=category).values_list("path", flat=True)
+        sections = (
+            FaqSectionPage.objects.live().public().filter(category=category).values_list("path", flat=True)
+        )
         for path in sections:
             scope |= Q(path__startswith=path, depth__gt=len(path) // FaqArticlePage.steplen)
         if not scope:
@@ -124,7 +126,9 @@ def product_mentions(*, category: Category | None, tags: list[str], limit: int) 
     return found
 
 
-def product_content(*, category_slug: str = "", tags: list[str] | None = None, limit: int = DEFAULT_LIMIT) -> ProductContent:
+def product_content(
+    *, category_slug: str = "", tags: list[str] | None = None, limit: int = DEFAULT_LIMIT
+) -> ProductContent:
     """The three lists for a product. Raises ``UnknownCategory`` for a slug that names no
     category; with neither a category nor tags, every list is empty (nothing is named)."""
     tags = tags or []

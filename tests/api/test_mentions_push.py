@@ -3,9 +3,10 @@ triage queue through the mentions service; everyone else is refused."""
 
 from __future__ import annotations
 
-import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+
+import pytest
 
 from api.services import token_create
 from mentions.models import Mention
@@ -17,7 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 def push(headers, **payload):
-    body = {"url": "https://social.example/@ana/1", "title": "Acme Cloud stopped syncing", "source": "Social inbox"}
+    body = {
+        "url": "https://social.example/@ana/1",
+        "title": "Acme Cloud stopped syncing",
+        "source": "Social inbox",
+    }
     body.update(payload)
     return Client().post(URL, body, content_type="application/json", **headers)
 

@@ -137,10 +137,14 @@ def product(live_server):
     for n, title in enumerate(titles):
         topic = TopicFactory(title=title, category=cloud, body="It says it is up to date but it is not.")
         topic.tags.add("sync")
-        Topic.objects.filter(pk=topic.pk).update(status=Topic.Status.SOLVED, vote_count=F("vote_count") + 9 - n)
+        Topic.objects.filter(pk=topic.pk).update(
+            status=Topic.Status.SOLVED, vote_count=F("vote_count") + 9 - n
+        )
     TopicFactory(title="Sync never finishes on my laptop", category=cloud)  # unanswered: listed nowhere
     section = make_section(FaqIndexPage.objects.get(), "Acme Cloud", category=cloud)
-    make_article(section, "Which folders does Acme Cloud sync?", summary="Every folder you choose in Settings.")
+    make_article(
+        section, "Which folders does Acme Cloud sync?", summary="Every folder you choose in Settings."
+    )
     make_article(section, "How much space do I get?", summary="2 TB on every plan.")
     mention_factories.mention(
         title="Acme Cloud saved my thesis",

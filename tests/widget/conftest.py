@@ -50,7 +50,10 @@ def product(db):
     )
     unapproved = mention_factories.mention(title="Acme Cloud is slow today", category=cloud)
     repost = mention_factories.mention(
-        title="Repost: Acme Cloud saved my week", category=cloud, show_on_product_pages=True, duplicate_of=said
+        title="Repost: Acme Cloud saved my week",
+        category=cloud,
+        show_on_product_pages=True,
+        duplicate_of=said,
     )
     elsewhere = mention_factories.mention(
         title="Acme Phone battery lasts", category=other, show_on_product_pages=True, keywords=["billing"]
