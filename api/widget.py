@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,6 +26,7 @@ from api.errors import ApiError
 from forum.cache import FAQ, LISTS, SITE, versions
 from home.seo import absolute, site_root
 from widget import selectors
+from widget.links import ask_url
 
 router = reads.router
 
@@ -41,12 +41,6 @@ class WidgetQuery(Schema):
     limit: int = NinjaField(
         selectors.DEFAULT_LIMIT, ge=1, le=selectors.MAX_LIMIT, description="Items per list."
     )
-
-
-def ask_url(request: HttpRequest, category_slug: str = "", title: str = "") -> str:
-    """The ask form with the category (and a title) filled in."""
-    params = {key: value for key, value in (("category", category_slug), ("title", title)) if value}
-    return absolute(request, reverse("forum:ask")) + (f"?{urlencode(params)}" if params else "")
 
 
 def widget_data(request: HttpRequest, content: selectors.ProductContent) -> dict[str, Any]:

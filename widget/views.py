@@ -22,8 +22,8 @@ from django.shortcuts import render
 from django.utils.http import http_date
 from django.views.decorators.http import condition, require_GET
 
-from api.widget import ask_url
 from widget import selectors
+from widget.links import ask_url
 
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 SCRIPT = Path(settings.BASE_DIR) / "static" / "widget" / "widget.js"

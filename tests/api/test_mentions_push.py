@@ -122,3 +122,13 @@ def test_pushes_are_rate_limited_per_token(staff_token, settings):
     response = problem(push(staff_token, url="https://a.example/3"), 429)
     assert response["status"] == 429
     assert Mention.objects.count() == 2
+
+
+def test_tokens_page_offers_the_mentions_scope_to_staff_only(client):
+    client.force_login(UserFactory())
+    assert b'value="mentions"' not in client.get("/accounts/api-tokens/").content
+    refused = client.post("/accounts/api-tokens/", {"name": "inbox", "scopes": ["mentions"]})
+    assert refused.status_code == 400
+    client.force_login(staff_user(username="staff-tokens"))
+    assert b'value="mentions"' in client.get("/accounts/api-tokens/").content
+    assert client.post("/accounts/api-tokens/", {"name": "inbox", "scopes": ["mentions"]}).status_code == 200
