@@ -10,6 +10,11 @@ class Scope(models.TextChoices):
     POST = "post", "Ask questions and reply"
     REACT = "react", "Say \u201cme too\u201d, vote and follow"
     MANAGE = "manage", "Accept answers; for staff also mark official answers and set statuses"
+    MENTIONS = "mentions", "Push mentions found elsewhere into the triage queue (staff)"
+
+
+#: Scopes only staff may give a token: what they allow is staff work.
+STAFF_SCOPES = frozenset({Scope.MENTIONS.value})
 
 
 class TokenScopes(models.Model):

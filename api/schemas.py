@@ -192,3 +192,79 @@ class StatusIn(Schema):
 class StateOut(Schema):
     active: bool = Field(description="Whether the me-too, vote, follow or mark is now in place.")
     count: int | None = None
+
+
+# --- the product-page widget and pushed mentions -------------------------------------------
+
+
+class WidgetQuestionOut(Schema):
+    id: int
+    title: str
+    url: str
+    reply_count: int
+    vote_count: int
+    has_official_answer: bool
+    has_accepted_answer: bool
+
+
+class WidgetArticleOut(Schema):
+    id: int
+    title: str
+    summary: str
+    url: str
+
+
+class WidgetMentionOut(Schema):
+    id: int
+    title: str
+    excerpt: str = Field(description="Plain text, at most 280 characters.")
+    url: str = Field(description="The post that wrote it, elsewhere.")
+    author_name: str
+    author_url: str
+    source: str = Field(description="Where it was written (the source's name, or who pushed it).")
+    published_at: datetime | None
+
+
+class WidgetOut(Schema):
+    category: CategoryRef | None
+    tags: list[str]
+    questions: list[WidgetQuestionOut]
+    articles: list[WidgetArticleOut]
+    mentions: list[WidgetMentionOut]
+    ask_url: str = Field(description="The ask form, with the category filled in.")
+    search_url: str
+    community_url: str
+
+
+class MentionIn(Schema):
+    url: str = Field(max_length=2000, pattern=r"^https?://[^\s/]+\S*$", description="Where it was written.")
+    title: str = Field("", max_length=300)
+    text: str = Field(
+        "", max_length=60_000, description="HTML or plain text; sanitised with the community's allowlist."
+    )
+    author_name: str = Field("", max_length=200)
+    author_url: str = Field("", max_length=2000, pattern=r"^(https?://[^\s/]+\S*)?$")
+    published_at: datetime | None = None
+    source: str = Field(
+        min_length=1,
+        max_length=80,
+        description="The tool or site it came from, e.g. \u201cSocial inbox\u201d.",
+    )
+    category: str | None = Field(
+        None, max_length=80, pattern=SLUG, description="The product's category slug."
+    )
+
+    _no_nul = field_validator("url", "title", "text", "author_name", "author_url", "source")(refuse_nul)
+
+
+class MentionOut(Schema):
+    id: int
+    url: str
+    title: str
+    kind: Literal["question", "problem", "praise", "idea", "other"]
+    sentiment: Literal["negative", "neutral", "positive"]
+    language: str
+    status: Literal["new", "needs_reply", "replied", "brought_home", "dismissed"]
+    category: str | None = Field(description="The category's slug.")
+    repost_of: int | None = Field(description="The earlier mention this one repeats, if it is a repost.")
+    created: bool = Field(description="False when the address was already known: nothing was added.")

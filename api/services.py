@@ -5,6 +5,7 @@ Rules:
 * A member creates tokens for themselves only, with a name and at least one scope; the plain
   token is returned once and never stored (Wagtail's ``APIToken`` keeps a keyed hash).
 * A member revokes their own tokens; a revoked token authenticates nothing.
+* Staff scopes (``api.models.STAFF_SCOPES``: pushing mentions) only on a staff member's token.
 * ``API_TOKENS_PER_USER`` live tokens at most per member.
 * Writes through the API are limited per token (``API_WRITE_RATE_LIMIT``, e.g. ``30/m``), on
   top of the site's own posting limit (``forum.services.posts.post_rate_check``).
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from wagtail.models import APIToken
 
-from api.models import Scope, TokenScopes
+from api.models import STAFF_SCOPES, Scope, TokenScopes
 from forum import permissions
 
 NAME_MAX_LENGTH = 100
@@ -46,6 +47,8 @@ def token_create(*, user, name: str, scopes: list[str]) -> tuple[APIToken, str]:
         errors["scopes"] = "Choose at least one thing the token may do."
     elif not set(chosen) <= set(Scope.values):
         errors["scopes"] = "Choose among the listed scopes."
+    elif STAFF_SCOPES & set(chosen) and not permissions.is_staff(user):
+        errors["scopes"] = "Only staff can give a token the \u201cmentions\u201d scope."
     live = APIToken.objects.filter(user=user, revoked_at__isnull=True).count()
     if live >= settings.API_TOKENS_PER_USER:
         errors["name"] = f"You have {live} live tokens already: revoke one first."
@@ -74,6 +77,12 @@ def token_scopes(token: APIToken) -> set[str]:
         return set(token.community_scopes.scopes)
     except TokenScopes.DoesNotExist:
         return set()
+
+
+def scope_choices(user) -> list[tuple[str, str]]:
+    """The scopes ``user`` may give a token, for the tokens form."""
+    staff = permissions.is_staff(user)
+    return [(value, label) for value, label in Scope.choices if staff or value not in STAFF_SCOPES]
 
 
 def check_scope(token: APIToken, scope: str) -> None:

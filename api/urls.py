@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from api import errors, reads, writes  # noqa: F401 - writes registers its operations
+from api import errors, mentions, reads, widget, writes  # noqa: F401 - these register their operations
 
 DESCRIPTION = """Read the community and the FAQ as anonymous visitors see them; write with a
 bearer token (`Authorization: Bearer <token>`) that a member creates on their account page.
@@ -34,4 +34,4 @@ api = CommunityAPI(
     openapi_url="/openapi.json",
 )
 errors.install(api)
-api.add_router("/", reads.router)  # writes (api.writes) register on the same router
+api.add_router("/", reads.router)  # writes, the widget and mentions register on the same router

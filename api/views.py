@@ -22,11 +22,16 @@ class TokenForm(forms.Form):
     )
     scopes = forms.MultipleChoiceField(choices=Scope.choices, widget=forms.CheckboxSelectMultiple)
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["scopes"].choices = services.scope_choices(user)
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST or None, user=request.user)
     created = None
     status = 200
     if request.method == "POST":
@@ -41,7 +46,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 status = 400
             else:
                 created = {"token": token, "plaintext": plaintext}
-                form = TokenForm()
+                form = TokenForm(user=request.user)
         else:
             status = 400
     context = {"form": form, "created": created, "tokens": list(services.user_tokens(request.user))}

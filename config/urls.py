@@ -34,6 +34,7 @@ urlpatterns = [
     path("sitemap.xml", home_views.sitemap, name="sitemap"),
     path("sitemap-<slug:section>.xml", home_views.sitemap_section, name="sitemap_section"),
     path("robots.txt", home_views.robots_txt, name="robots_txt"),
+    path("", include("widget.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_views.not_found),  # anything else under /api/: a problem, not a page
     path("accounts/api-tokens/", api_views.tokens, name="api_tokens"),

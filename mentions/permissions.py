@@ -19,3 +19,10 @@ def check_triage(user) -> None:
 def check_assignee(user) -> None:
     if user is not None and not can_triage(user):
         raise PermissionDenied("Mentions can be assigned to staff members only.")
+
+
+def check_push(user) -> None:
+    """Pushing mentions in from another tool (the API) is for staff: what comes in lands in
+    their triage queue."""
+    if not can_triage(user):
+        raise PermissionDenied("Only staff can push mentions.")

@@ -303,6 +303,52 @@ def ingest(
     return made
 
 
+def mention_push(
+    *,
+    actor,
+    url: str,
+    via: str,
+    title: str = "",
+    text: str = "",
+    author_name: str = "",
+    author_url: str = "",
+    published_at: datetime | None = None,
+    category: Category | None = None,
+) -> tuple[Mention, bool]:
+    """A mention found elsewhere and pushed in by another tool (the API): ``(mention, created)``.
+
+    Staff only (``permissions.check_push``). It takes the same road as a polled entry
+    (``ingest``: sanitising, classifying, repost folding), with no keywords to match: the tool
+    already chose it. An address already known adds nothing and gives back the mention that
+    has it (``created`` false), so a tool may safely push the same thing twice."""
+    permissions.check_push(actor)
+    clean_url = _http_url(url)
+    if not clean_url:
+        raise ValidationError({"url": ["Give the http(s) address where it was written."]})
+    if not (title or "").strip() and not (text or "").strip():
+        raise ValidationError({"text": ["Give the mention a title or some text."]})
+    via = " ".join((via or "").split())
+    if not via:
+        raise ValidationError({"source": ["Say where the mention comes from."]})
+    key = matching.url_key(clean_url)
+    known = Mention.objects.filter(url_key=key).first()
+    if known is not None:
+        return known, False
+    entry = Entry(
+        url=clean_url,
+        title=title,
+        html=text,
+        author_name=author_name,
+        author_url=author_url,
+        published_at=published_at,
+    )
+    made = ingest([entry], source=None, keywords=[], category=category, via=via)
+    if made:
+        return made[0], True
+    # Taken in by a concurrent push or poll between the check and the insert.
+    return Mention.objects.get(url_key=key), False
+
+
 # --- triage -------------------------------------------------------------------------------
 
 _ALLOWED = {

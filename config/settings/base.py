@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "webhooks",
     "demo",
     "api",
+    "widget",
     # wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -555,6 +556,29 @@ CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified"]
 API_WRITE_RATE_LIMIT = env("API_WRITE_RATE_LIMIT", "30/m")
 API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 10)
 WAGTAILAPI_TOKEN_LAST_USED_INTERVAL = 60
+
+
+def web_origins(name: str, values: list[str]) -> list[str]:
+    """Origins (``scheme://host[:port]``, no path) for a setting that names other sites; a
+    wildcard, a bare scheme or a path would let any page in."""
+    import re
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    origin = re.compile(r"https?://[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?", re.IGNORECASE)
+    bad = [value for value in values if not origin.fullmatch(value)]
+    if bad:
+        raise ImproperlyConfigured(f"{name} takes origins such as https://shop.example.com, not {bad}")
+    return values
+
+
+# The product-page widget (docs/widget.md): /widget.js reads the API, so the shops' origins go
+# in API_CORS_ORIGINS; /embed/ may be framed only by WIDGET_EMBED_ORIGINS (none: by nobody).
+WIDGET_EMBED_ORIGINS = web_origins("WIDGET_EMBED_ORIGINS", env_list("WIDGET_EMBED_ORIGINS"))
+# How long browsers keep /widget.js before revalidating it (ETag), and how long the widget's
+# lists are cached (a newly approved mention shows within it; topics and FAQ changes at once).
+WIDGET_SCRIPT_MAX_AGE = env_int("WIDGET_SCRIPT_MAX_AGE", 86400)
+WIDGET_CACHE_SECONDS = env_int("WIDGET_CACHE_SECONDS", 60)
 
 # --- operations ---------------------------------------------------------------------------
 # /health/ (ops/health.py): the task queue is unhealthy when its oldest waiting task has waited

@@ -47,7 +47,7 @@ def world(db, settings):
     article = faq_article("How do I pay an invoice?")
     article.save_revision().publish()
     _, plaintext = token_create(
-        user=staff_user(username="api-staff"), name="schema", scopes=["post", "react", "manage"]
+        user=staff_user(username="api-staff"), name="schema", scopes=["post", "react", "manage", "mentions"]
     )
     # Requests go through the WSGI app, not the test client: keep the test's database
     # connection open between them, as the test client does.

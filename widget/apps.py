@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WidgetConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "widget"
+    verbose_name = "Product-page widget"
