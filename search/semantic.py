@@ -53,10 +53,10 @@ COMMIT_SKEW = timedelta(seconds=30)
 
 
 def available() -> bool:
-    """True when the model's weights are installed."""
-    from search.minilm import MODEL_PACKAGE
+    """True when the model's weights and the libraries that read them are installed."""
+    from search.minilm import REQUIRED_MODULES
 
-    return importlib.util.find_spec(MODEL_PACKAGE) is not None
+    return all(importlib.util.find_spec(name) is not None for name in REQUIRED_MODULES)
 
 
 def enabled() -> bool:
