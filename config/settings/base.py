@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "search",
     "notifications",
     "mentions",
+    "inbound",
     "demo",
     "api",
     # wagtail
