@@ -70,7 +70,7 @@ def automatic_reason(msg: EmailMessage, sender: str) -> str:
 def our_addresses() -> set[str]:
     from inbound.routing import support_addresses
 
-    ours = {address_of(settings.DEFAULT_FROM_EMAIL), address_of(settings.SERVER_EMAIL)}
+    ours = {address_of(settings.DEFAULT_FROM_EMAIL or ""), address_of(settings.SERVER_EMAIL or "")}
     ours |= set(support_addresses())
     return {a for a in ours if a}
 

@@ -69,7 +69,7 @@ def _message_id(msg: EmailMessage | None, raw: bytes) -> str:
 
 
 def _defects(msg: EmailMessage) -> list[str]:
-    found = []
+    found: list[str] = []
     for part in msg.walk():
         found.extend(type(d).__name__ for d in part.defects if isinstance(d, FATAL_DEFECTS))
     return found
