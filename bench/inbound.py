@@ -193,11 +193,6 @@ def main() -> None:
                     f"(p50 {statistics.median(values):.1f}); {queries[kind] / len(values):.1f} queries/message"
                 )
 
-        if os.environ.get("BENCH_PROFILE"):
-            import cProfile
-
-            cProfile.runctx("run('first receipt')", globals(), locals(), os.environ["BENCH_PROFILE"])
-            return
         run("first receipt")
         made = Post.objects.count() - posts_before
         print(f"  posts made: {made} ({Topic.objects.count() - args.topics} new topics)")
