@@ -8,7 +8,7 @@ address allauth uses), so behind a proxy one client's requests never use up anot
 A rate is written like allauth's: ``"10/m"``, ``"5/30s"``, ``"100/h"``, ``"500/d"``. An empty
 or ``"0"`` rate turns that limit off. Counting is a fixed window of one cache counter per key
 (``cache.add`` then ``cache.incr``: atomic on Redis and in local memory), which is cheap enough
-to sit in front of every search. The counters, allauth's included (``accounts.apps``), live in
+to sit in front of every search. The counters, allauth's included (``core.apps``), live in
 the ``limits`` cache, apart from pages.
 """
 

@@ -75,6 +75,7 @@ SITE_ID = 1
 
 INSTALLED_APPS = [
     # project
+    "core",
     "ops",
     "accounts",
     "home",

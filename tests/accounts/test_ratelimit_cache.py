@@ -16,7 +16,7 @@ from tests.factories import PASSWORD, UserFactory
 
 
 def test_allauth_counts_in_the_limits_cache():
-    # If allauth renames the module-level cache it counts in, this fails (accounts/apps.py).
+    # If allauth renames the module-level cache it counts in, this fails (core/apps.py).
     assert allauth_ratelimit.cache is ratelimit.cache
     ratelimit.cache.set("probe", 1)
     assert caches["limits"].get("probe") == 1 and caches["default"].get("probe") is None
