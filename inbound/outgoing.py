@@ -16,7 +16,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from notifications.mail import absolute
+from inbound.links import absolute
 
 logger = logging.getLogger(__name__)
 

@@ -24,4 +24,5 @@ def receive(raw: bytes, *, source: str) -> Outcome:
     same message returns status "duplicate" and posts nothing)."""
     from inbound.processing import process
 
-    return process(raw, source=source)
+    status, reason, message = process(raw, source=source)
+    return Outcome(status, reason, message)

@@ -32,7 +32,6 @@ from core import ratelimit
 from inbound import checks, services, tokens
 from inbound.content import read_content
 from inbound.models import InboundMessage
-from inbound.pipeline import Outcome
 from inbound.routing import recipients, support_addresses
 
 logger = logging.getLogger("inbound")
@@ -75,7 +74,8 @@ def _defects(msg: EmailMessage) -> list[str]:
     return found
 
 
-def process(raw: bytes, *, source: str) -> Outcome:
+def process(raw: bytes, *, source: str) -> tuple[str, str, InboundMessage | None]:
+    """``(status, reason, log row)``; ``pipeline.receive`` makes it an ``Outcome``."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
     raw = bytes(raw or b"")
@@ -96,14 +96,14 @@ def process(raw: bytes, *, source: str) -> Outcome:
                 )
         except IntegrityError:
             existing = InboundMessage.objects.filter(message_id=message_id).first()
-            return Outcome("duplicate", f"already received ({message_id[:80]})", existing)
+            return "duplicate", f"already received ({message_id[:80]})", existing
         try:
             _decide(record, msg, raw, too_big=too_big)
         except _Done as done:
             record.status, record.reason = done.status, done.reason[:255]
         record.save()
     logger.info("inbound %s %s: %s (%s)", source, record.status, record.reason, message_id[:80])
-    return Outcome(record.status, record.reason, record)
+    return record.status, record.reason, record
 
 
 def _decide(record: InboundMessage, msg: EmailMessage | None, raw: bytes, *, too_big: bool) -> None:

@@ -37,8 +37,8 @@ from core import ratelimit
 from forum.models import Category, Post, Topic, TopicEvent
 from inbound import outgoing, tokens
 from inbound.content import MailContent
+from inbound.links import absolute
 from inbound.models import InboundMessage, ReplyKey
-from notifications.mail import absolute
 
 WAITING_REASON = "Waiting: asked by email"
 
