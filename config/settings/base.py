@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "notifications",
     "mentions",
     "webhooks",
+    "inbound",
     "demo",
     "api",
     "widget",
@@ -539,6 +540,28 @@ WEBHOOKS_DISABLE_AFTER_FAILURES = env_int("WEBHOOKS_DISABLE_AFTER_FAILURES", 15)
 WEBHOOKS_DISABLE_AFTER_HOURS = env_int("WEBHOOKS_DISABLE_AFTER_HOURS", 24)
 # After a secret is rotated, messages are signed with the old one too for this many hours.
 WEBHOOKS_SECRET_OVERLAP_HOURS = env_int("WEBHOOKS_SECRET_OVERLAP_HOURS", 24)
+
+# Email in (inbound/, docs/email.md): replying to notification mail and asking by mail.
+# Off unless INBOUND_EMAIL_DOMAIN is set: the domain whose reply+<token>@ addresses we receive.
+INBOUND_EMAIL_DOMAIN = (env("INBOUND_EMAIL_DOMAIN", "") or "").strip().lower()
+# Support addresses that take new questions: "support@x=category-slug,billing@x=billing".
+INBOUND_SUPPORT_ADDRESSES = env("INBOUND_SUPPORT_ADDRESSES", "")
+# A question from an address no member has confirmed: "moderate" (waits for staff to publish
+# it) or "confirm" (published once the sender follows the signed link we mail back).
+INBOUND_STRANGER_POLICY = env("INBOUND_STRANGER_POLICY", "moderate")
+# Mail larger than this (bytes, as received) is refused before it is parsed.
+INBOUND_EMAIL_MAX_BYTES = env_int("INBOUND_EMAIL_MAX_BYTES", 10 * 1024 * 1024)
+# How SPF/DKIM/DMARC are judged: "header" reads the Authentication-Results header added by
+# our receiving server (whose authserv-id is INBOUND_AUTHSERV_ID); "dkim" verifies the DKIM
+# signature here (dkimpy, DNS lookups) and needs it aligned with the From domain.
+INBOUND_AUTH_CHECK = env("INBOUND_AUTH_CHECK", "header")
+INBOUND_AUTHSERV_ID = (env("INBOUND_AUTHSERV_ID", "") or "").strip().lower()
+# Per sender address, counted whatever became of the mail.
+INBOUND_SENDER_RATE_LIMIT = env("INBOUND_SENDER_RATE_LIMIT", "20/h")
+# Reply addresses stop working after this many days (a member can also revoke them all).
+INBOUND_REPLY_MAX_AGE_DAYS = env_int("INBOUND_REPLY_MAX_AGE_DAYS", 30)
+# Signed links that confirm a stranger's question stay valid this many days.
+INBOUND_CONFIRM_MAX_AGE_DAYS = env_int("INBOUND_CONFIRM_MAX_AGE_DAYS", 7)
 
 # --- search engines, feeds and the public API -----------------------------------------
 # Unanswered topics older than this many days carry "noindex" and leave the sitemap (0: never).

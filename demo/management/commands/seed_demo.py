@@ -22,6 +22,7 @@ SEEDERS = [
     "demo.kb",
     "demo.notifications",
     "demo.mentions",
+    "demo.inbound",
 ]
 
 
