@@ -98,6 +98,7 @@ def ask(request: HttpRequest, payload: schemas.AskIn):
         kind=payload.kind,
         category=category,
         tags=payload.tags,
+        via=Post.Via.API,
     )
     return 201, topic_detail_data(request, selectors.topic_for_page(created.pk), 1)
 
@@ -113,7 +114,7 @@ def reply(request: HttpRequest, payload: schemas.ReplyIn, topic_id: int = ID):
     topic = visible_topic(topic_id)
     post_services.post_rate_check(user=request.user)
     post = post_services.post_create(
-        author=request.user, topic=selectors.topic_for_page(topic.pk), source=payload.body
+        author=request.user, topic=selectors.topic_for_page(topic.pk), source=payload.body, via=Post.Via.API
     )
     return 201, post_data(request, post)
 

@@ -253,6 +253,13 @@ class Post(models.Model):
     """The question (a topic's first post) or a reply. ``source`` is the author's Markdown;
     ``html`` and ``text`` are rendered from it once, on save, by ``forum.markup``."""
 
+    class Via(models.TextChoices):
+        """The road a post came in by: shown on the page ("by email") and kept for the log."""
+
+        WEB = "web", "Web"
+        EMAIL = "email", "Email"
+        API = "api", "API"
+
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
@@ -273,6 +280,7 @@ class Post(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=64, blank=True, default="")
+    via = models.CharField(max_length=8, choices=Via.choices, default=Via.WEB)
 
     objects = PostQuerySet.as_manager()
 

@@ -118,6 +118,16 @@ def check_post_for_placeholder(actor, author) -> None:
         raise PermissionDenied("Questions can be posted on behalf of outside authors only, not members.")
 
 
+def check_ask_by_email_placeholder(author) -> None:
+    """Someone without an account may ask by mailing a support address: the question is asked
+    by the placeholder tied to their address (no login) and waits hidden until staff publish
+    it or the sender confirms the address (``inbound.services``). A banned one may not."""
+    if not getattr(author, "is_placeholder", False) or not author.is_active:
+        raise PermissionDenied("Only the placeholder of an email sender may ask this way.")
+    if author.is_banned:
+        raise PermissionDenied(suspension_message(author))
+
+
 def check_reply(user, topic: Topic) -> None:
     _require_participant(user)
     check_view_topic(user, topic)

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "search",
     "notifications",
     "mentions",
+    "inbound",
     "demo",
     "api",
     "inbound",

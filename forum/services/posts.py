@@ -133,8 +133,9 @@ def _status_after_answer_change(topic: Topic, *, actor) -> tuple[str, str] | Non
 # --- replies ------------------------------------------------------------------------------
 
 
-def post_create(*, author, topic: Topic, source: str) -> Post:
-    """Reply to ``topic`` as ``author`` (see the module rules)."""
+def post_create(*, author, topic: Topic, source: str, via: str = Post.Via.WEB) -> Post:
+    """Reply to ``topic`` as ``author`` (see the module rules). ``via`` records the road the
+    reply came in by (the web, email, the API); the rules are the same on every road."""
     permissions.check_reply(author, topic)
     source = validate_source(source)
     rendered = markup.render_markdown(source)
@@ -149,6 +150,7 @@ def post_create(*, author, topic: Topic, source: str) -> Post:
             text=rendered.text,
             is_official=official,
             created_at=now,
+            via=via,
         )
         Topic.objects.filter(pk=topic.pk).update(
             reply_count=F("reply_count") + 1, last_activity_at=now, last_reply_at=now

@@ -99,13 +99,18 @@ def topic_create(
     category: Category | None,
     tags: str | list[str] | None = None,
     actor=None,
+    via: str = Post.Via.WEB,
 ) -> Topic:
     """Ask a question (or report a problem, share an idea, give praise); see the module rules.
 
     ``actor``: staff posting on behalf of a placeholder author (a question brought in from
-    elsewhere); the staff member's rights are checked, not the placeholder's."""
+    elsewhere); the staff member's rights are checked, not the placeholder's. ``via``: the road
+    the question came in by; a question mailed by someone without an account is asked by the
+    placeholder tied to their address (``check_ask_by_email_placeholder``)."""
     if actor is not None and actor != author:
         permissions.check_post_for_placeholder(actor, author)
+    elif via == Post.Via.EMAIL and getattr(author, "is_placeholder", False):
+        permissions.check_ask_by_email_placeholder(author)
     else:
         permissions.check_ask(author)
     errors: dict[str, list[str]] = {}
@@ -147,6 +152,7 @@ def topic_create(
             text=rendered.text,
             is_official=permissions.is_staff(author),
             created_at=now,
+            via=via,
         )
         topic.first_post = post
         topic.save(update_fields=["first_post"])
