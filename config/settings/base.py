@@ -87,7 +87,6 @@ INSTALLED_APPS = [
     "inbound",
     "demo",
     "api",
-    "inbound",
     # wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
