@@ -1,4 +1,4 @@
-"""Inbound mail posted by an email provider (Mailgun, Postmark, SendGrid) through django-anymail.
+"""Inbound mail posted by an email provider (Mailgun, Postmark) through django-anymail.
 
 Anymail's inbound views check each post (HTTP basic auth from ``INBOUND_WEBHOOK_SECRET`` for
 every provider, and Mailgun's signature from ``MAILGUN_WEBHOOK_SIGNING_KEY``), turn the
@@ -22,7 +22,6 @@ from django.urls import URLPattern, re_path
 from anymail.signals import AnymailInboundEvent, inbound
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from anymail.webhooks.postmark import PostmarkInboundWebhookView
-from anymail.webhooks.sendgrid import SendGridInboundWebhookView
 
 from inbound.imap import Handler, default_handler
 
@@ -48,7 +47,6 @@ PROVIDERS: dict[str, Provider] = {
         ("WEBHOOK_SECRET", "MAILGUN_WEBHOOK_SIGNING_KEY"),
     ),
     "postmark": Provider(PostmarkInboundWebhookView, r"^mail/inbound/postmark/$", ("WEBHOOK_SECRET",)),
-    "sendgrid": Provider(SendGridInboundWebhookView, r"^mail/inbound/sendgrid/$", ("WEBHOOK_SECRET",)),
 }
 
 
