@@ -273,3 +273,24 @@ def test_the_periodic_job_is_scheduled_only_when_a_mailbox_is_configured(setting
     assert not job.is_enabled()
     settings.INBOUND_IMAP_HOST = "imap.example.test"
     assert job.is_enabled()
+
+
+# --- through the real pipeline -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_message_fetched_twice_is_received_once_through_the_pipeline(imap_settings):
+    """The same mail delivered twice (a retry upstream, or a poll that crashed before marking)
+    is one InboundMessage; the second copy is a duplicate, and both are marked processed."""
+    from inbound.models import InboundMessage
+
+    imap_settings.append(message(1))
+    imap_settings.append(message(1))
+
+    result = poll_mailbox()
+
+    assert result.total == 2 and result.failed == 0 and result.handled["duplicate"] == 1
+    row = InboundMessage.objects.get()
+    assert (row.message_id, row.source, row.size) == ("<reply-1@example.org>", "imap", len(message(1)))
+    assert imap_settings.uids("INBOX", "NOT", "KEYWORD", FLAG) == []
+    assert poll_mailbox().total == 0
