@@ -148,10 +148,18 @@ def _connect(config: ImapSettings) -> IMAPClient:
             ssl_context=context if config.security == "ssl" else None,
             timeout=config.timeout,
         )
-        if config.security == "starttls":
-            client.starttls(context)
     except (OSError, IMAPClientError) as error:  # refused, unresolvable, timed out, bad certificate
         raise MailboxError(f"cannot reach the IMAP server {config.host}:{config.port} ({error})") from None
+    if config.security == "starttls":
+        try:
+            client.starttls(context)
+        except (OSError, IMAPClientError) as error:
+            _logout_quietly(client)
+            # Never fall back to a clear-text login: the password would cross the network.
+            raise MailboxError(
+                f"the IMAP server {config.host}:{config.port} did not start TLS ({_text(error)}); "
+                "the password was not sent"
+            ) from None
     try:
         client.login(config.user, config.password)
     except LoginError as error:

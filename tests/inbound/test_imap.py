@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import time
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -294,3 +295,43 @@ def test_a_message_fetched_twice_is_received_once_through_the_pipeline(imap_sett
     assert (row.message_id, row.source, row.size) == ("<reply-1@example.org>", "imap", len(message(1)))
     assert imap_settings.uids("INBOX", "NOT", "KEYWORD", FLAG) == []
     assert poll_mailbox().total == 0
+
+
+def test_starttls_that_the_server_cannot_start_is_refused_before_the_password_is_sent(mailbox, caplog):
+    """The test server offers no TLS: the poll stops there instead of logging in in clear."""
+    before = len(mailbox.log)
+    result = poll_mailbox(handler=Recorder(), config=config_for(mailbox, security="starttls"))
+    assert "did not start TLS" in result.error and "the password was not sent" in result.error
+    deadline = time.monotonic() + 5  # dovecot's log process writes a moment later
+    while "no auth attempts" not in mailbox.log[before:] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "no auth attempts" in mailbox.log[before:]
+    assert "Login: user=" not in mailbox.log[before:]
+
+
+def test_implicit_tls_against_a_clear_text_port_is_one_clear_line(mailbox):
+    result = poll_mailbox(handler=Recorder(), config=config_for(mailbox, security="ssl", timeout=3))
+    assert result.error.startswith(f"cannot reach the IMAP server {mailbox.host}:{mailbox.port}")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("INBOUND_IMAP_SECURITY", "tls", "INBOUND_IMAP_SECURITY must be ssl, starttls or none"),
+        ("INBOUND_IMAP_PROCESSED_FLAG", "Processed by site", "must be one IMAP keyword"),
+    ],
+)
+def test_a_mistyped_imap_setting_stops_the_site_at_start(monkeypatch, variable, value, message):
+    import importlib
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.settings import base
+
+    monkeypatch.setenv(variable, value)
+    try:
+        with pytest.raises(ImproperlyConfigured, match=message):
+            importlib.reload(base)
+    finally:
+        monkeypatch.delenv(variable)
+        importlib.reload(base)
