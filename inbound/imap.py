@@ -22,22 +22,20 @@ import logging
 import ssl
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
+if TYPE_CHECKING:
+    from inbound.pipeline import Outcome
+
 logger = logging.getLogger(__name__)
 
 
-class Outcome(Protocol):
-    status: str
-    reason: str
-
-
-Handler = Callable[..., Outcome]  # handler(raw: bytes, *, source: str) -> Outcome
+Handler = Callable[..., "Outcome"]  # handler(raw: bytes, *, source: str) -> Outcome
 
 
 class MailboxError(Exception):
@@ -66,12 +64,12 @@ class ImapSettings:
         return cls(
             host=settings.INBOUND_IMAP_HOST,
             port=settings.INBOUND_IMAP_PORT,
-            user=settings.INBOUND_IMAP_USER,
-            password=settings.INBOUND_IMAP_PASSWORD,
-            security=settings.INBOUND_IMAP_SECURITY,
-            folder=settings.INBOUND_IMAP_FOLDER,
-            processed_folder=settings.INBOUND_IMAP_PROCESSED_FOLDER,
-            processed_flag=settings.INBOUND_IMAP_PROCESSED_FLAG,
+            user=settings.INBOUND_IMAP_USER or "",
+            password=settings.INBOUND_IMAP_PASSWORD or "",
+            security=settings.INBOUND_IMAP_SECURITY or "ssl",
+            folder=settings.INBOUND_IMAP_FOLDER or "INBOX",
+            processed_folder=settings.INBOUND_IMAP_PROCESSED_FOLDER or "",
+            processed_flag=settings.INBOUND_IMAP_PROCESSED_FLAG or "$CommunityProcessed",
             batch_size=settings.INBOUND_IMAP_BATCH_SIZE,
             timeout=settings.INBOUND_IMAP_TIMEOUT,
         )

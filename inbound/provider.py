@@ -18,6 +18,7 @@ import logging
 
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, re_path
+from django.views import View
 
 from anymail.signals import AnymailInboundEvent, inbound
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
@@ -33,7 +34,7 @@ deliver: Handler = default_handler
 
 @dataclasses.dataclass(frozen=True)
 class Provider:
-    view: type
+    view: type[View]
     route: str  # a regular expression under the site's root
     secrets: tuple[str, ...]  # ANYMAIL settings that must be set before the route is mounted
 
