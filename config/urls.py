@@ -30,6 +30,7 @@ urlpatterns = [
     path("u/", include("accounts.urls")),
     path("kb/", include("kb.urls")),
     path("notifications/", include("notifications.urls")),
+    path("mail/", include("inbound.urls")),
     path("health/", HealthView.as_view(), name="health"),
     path("mentions/", include("mentions.urls")),
     path("sitemap.xml", home_views.sitemap, name="sitemap"),

@@ -65,3 +65,15 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status}: {self.subject or self.message_id}"
+
+
+class ReplyKey(models.Model):
+    """A member's reply-address key version: every reply address carries it, so bumping it
+    (the "revoke my reply addresses" button) makes every address mailed so far stop working."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reply_key")
+    version = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"reply key {self.version} of {self.user_id}"

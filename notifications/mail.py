@@ -106,10 +106,11 @@ def signature(notification: Notification) -> dict | None:
     return {"line": author.signature, "name": author.name, "title": author.staff_title, "photo_url": photo}
 
 
-def _message(*, user, subject: str, template: str, context: dict, event_type: str | None):
+def _message(*, user, subject: str, template: str, context: dict, event_type: str | None, reply_to: str = ""):
     unsubscribe = unsubscribe_url(user=user, event_type=event_type)
     context = {
         **context,
+        "reply_by_email": bool(reply_to),
         "user": user,
         "site_name": settings.SITE_NAME,
         "site_url": absolute("/"),
@@ -124,6 +125,7 @@ def _message(*, user, subject: str, template: str, context: dict, event_type: st
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
+        reply_to=[reply_to] if reply_to else None,
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -135,8 +137,14 @@ def _message(*, user, subject: str, template: str, context: dict, event_type: st
 
 
 def notification_message(notification: Notification):
+    """One notification's mail. When mail is received (``INBOUND_EMAIL_DOMAIN``), its Reply-To
+    is the recipient's own signed address for the topic: replying posts a reply (inbound/)."""
+    from inbound.services import reply_address_for
+
     line = summary(notification)
+    reply_to = reply_address_for(user=notification.recipient, topic=notification.topic) or ""
     return _message(
+        reply_to=reply_to,
         user=notification.recipient,
         subject=line.replace("\u201c", '"').replace("\u201d", '"'),
         template="notification",

@@ -69,9 +69,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
         services.preferences_set(user=request.user, deliveries=form.cleaned_data)
         messages.success(request, "Your notification settings are saved.")
         return redirect("notifications:preferences")
-    return render(
-        request, "notifications/preferences.html", {"form": form}, status=400 if form.errors else 200
-    )
+    context = {"form": form, "reply_by_email": bool(settings.INBOUND_EMAIL_DOMAIN)}
+    return render(request, "notifications/preferences.html", context, status=400 if form.errors else 200)
 
 
 @csrf_exempt  # the signed token is the credential; mail clients POST here without a session (RFC 8058)

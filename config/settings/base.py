@@ -493,6 +493,28 @@ MENTIONS_REPLY_OVERDUE_HOURS = env_int("MENTIONS_REPLY_OVERDUE_HOURS", 4)
 # The sample feeds at /mentions/samples/<name>.xml that the demo sources read.
 MENTIONS_SAMPLE_FEEDS = env_bool("MENTIONS_SAMPLE_FEEDS", False)
 
+# Email in (inbound/, docs/email.md): replying to notification mail and asking by mail.
+# Off unless INBOUND_EMAIL_DOMAIN is set: the domain whose reply+<token>@ addresses we receive.
+INBOUND_EMAIL_DOMAIN = (env("INBOUND_EMAIL_DOMAIN", "") or "").strip().lower()
+# Support addresses that take new questions: "support@x=category-slug,billing@x=billing".
+INBOUND_SUPPORT_ADDRESSES = env("INBOUND_SUPPORT_ADDRESSES", "")
+# A question from an address no member has confirmed: "moderate" (waits for staff to publish
+# it) or "confirm" (published once the sender follows the signed link we mail back).
+INBOUND_STRANGER_POLICY = env("INBOUND_STRANGER_POLICY", "moderate")
+# Mail larger than this (bytes, as received) is refused before it is parsed.
+INBOUND_EMAIL_MAX_BYTES = env_int("INBOUND_EMAIL_MAX_BYTES", 10 * 1024 * 1024)
+# How SPF/DKIM/DMARC are judged: "header" reads the Authentication-Results header added by
+# our receiving server (whose authserv-id is INBOUND_AUTHSERV_ID); "dkim" verifies the DKIM
+# signature here (dkimpy, DNS lookups) and needs it aligned with the From domain.
+INBOUND_AUTH_CHECK = env("INBOUND_AUTH_CHECK", "header")
+INBOUND_AUTHSERV_ID = (env("INBOUND_AUTHSERV_ID", "") or "").strip().lower()
+# Per sender address, counted whatever became of the mail.
+INBOUND_SENDER_RATE_LIMIT = env("INBOUND_SENDER_RATE_LIMIT", "20/h")
+# Reply addresses stop working after this many days (a member can also revoke them all).
+INBOUND_REPLY_MAX_AGE_DAYS = env_int("INBOUND_REPLY_MAX_AGE_DAYS", 30)
+# Signed links that confirm a stranger's question stay valid this many days.
+INBOUND_CONFIRM_MAX_AGE_DAYS = env_int("INBOUND_CONFIRM_MAX_AGE_DAYS", 7)
+
 # --- inbound mail (docs/email-receiving.md) ------------------------------------------------
 # IMAP polling of one mailbox (inbound/imap.py): off unless INBOUND_IMAP_HOST is set; then the
 # scheduler polls it every minute and `manage.py poll_mailbox` polls it once.
