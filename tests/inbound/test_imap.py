@@ -16,6 +16,7 @@ from inbound.imap import ImapSettings, poll_mailbox
 from ops.jobs import get_job
 from ops.models import JobRun
 from ops.scheduler import run_job
+from tests.inbound.conftest import build_mail
 
 pytest_plugins = ["tests.inbound.dovecot"]
 
@@ -280,19 +281,37 @@ def test_the_periodic_job_is_scheduled_only_when_a_mailbox_is_configured(setting
 
 
 @pytest.mark.django_db
-def test_a_message_fetched_twice_is_received_once_through_the_pipeline(imap_settings):
-    """The same mail delivered twice (a retry upstream, or a poll that crashed before marking)
-    is one InboundMessage; the second copy is a duplicate, and both are marked processed."""
+def test_a_reply_by_email_in_the_mailbox_is_posted_once_even_when_fetched_twice(imap_settings, ann, topic):
+    """A member's reply to a notification, delivered twice (a retry upstream, or a poll cut
+    short before it marked the message): one post as the member, the copy a duplicate, both
+    marked processed, and nothing left for the next poll."""
+    from forum.models import Post
+    from inbound import services
     from inbound.models import InboundMessage
 
-    imap_settings.append(message(1))
-    imap_settings.append(message(1))
+    raw = build_mail(
+        to=services.reply_address_for(user=ann, topic=topic),
+        body="Holding the reset button for ten seconds did it.",
+        message_id="<imap-reply-1@example.org>",
+    )
+    imap_settings.append(raw)
+    imap_settings.append(raw)
 
     result = poll_mailbox()
 
-    assert result.total == 2 and result.failed == 0 and result.handled["duplicate"] == 1
-    row = InboundMessage.objects.get()
-    assert (row.message_id, row.source, row.size) == ("<reply-1@example.org>", "imap", len(message(1)))
+    assert (result.handled["taken"], result.handled["duplicate"], result.failed) == (1, 1, 0), (
+        result.summary()
+    )
+    post = Post.objects.filter(topic=topic).exclude(pk=topic.first_post_id).get()
+    assert post.author == ann and post.via == Post.Via.EMAIL
+    assert post.source == "Holding the reset button for ten seconds did it."
+    record = InboundMessage.objects.get()
+    assert (record.message_id, record.source, record.status, record.post) == (
+        "<imap-reply-1@example.org>",
+        "imap",
+        "taken",
+        post,
+    )
     assert imap_settings.uids("INBOX", "NOT", "KEYWORD", FLAG) == []
     assert poll_mailbox().total == 0
 

@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, clear_url_caches, reverse
 import pytest
 
 from inbound import provider
+from tests.inbound.conftest import build_mail
 
 SECRET = "community:webhook-secret-2026"
 SIGNING_KEY = "key-mailgun-signing-test"
@@ -204,3 +205,25 @@ def test_a_pipeline_failure_is_a_500_so_the_provider_retries(webhooks, monkeypat
     client = Client(raise_request_exception=False)
     response = client.post("/mail/inbound/mailgun_mime/", mailgun_fields(), **basic_auth())
     assert response.status_code == 500
+
+
+@pytest.mark.django_db
+def test_a_reply_posted_by_mailgun_twice_is_posted_once_through_the_pipeline(webhooks, client, ann, topic):
+    """Mailgun retries a post it thinks failed: the second copy is a duplicate, not a second reply."""
+    from forum.models import Post
+    from inbound import services
+    from inbound.models import InboundMessage
+
+    raw = build_mail(
+        to=services.reply_address_for(user=ann, topic=topic),
+        body="Holding the reset button for ten seconds did it.",
+        message_id="<webhook-reply-1@example.org>",
+    )
+    for _ in range(2):
+        response = client.post("/mail/inbound/mailgun_mime/", mailgun_fields(raw), **basic_auth())
+        assert response.status_code == 200
+
+    post = Post.objects.filter(topic=topic).exclude(pk=topic.first_post_id).get()
+    assert post.author == ann and post.source == "Holding the reset button for ten seconds did it."
+    record = InboundMessage.objects.get()
+    assert (record.source, record.status, record.post) == ("webhook", "taken", post)
