@@ -8,7 +8,8 @@ address allauth uses), so behind a proxy one client's requests never use up anot
 A rate is written like allauth's: ``"10/m"``, ``"5/30s"``, ``"100/h"``, ``"500/d"``. An empty
 or ``"0"`` rate turns that limit off. Counting is a fixed window of one cache counter per key
 (``cache.add`` then ``cache.incr``: atomic on Redis and in local memory), which is cheap enough
-to sit in front of every search.
+to sit in front of every search. The counters, allauth's included (``accounts.apps``), live in
+the ``limits`` cache, apart from pages.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -31,6 +32,21 @@ from core.http import wants_json
 _RATE_RE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 KEY_PREFIX = "rl"
+# The counters live in their own cache (settings: CACHES["limits"]), which nothing a visitor
+# does can fill with pages until it evicts a lockout.
+CACHE_ALIAS = "limits"
+
+
+class _LimitsCache:
+    """The "limits" cache, looked up on each use (tests swap settings); the default cache when a
+    deployment's own CACHES setting names no "limits" alias."""
+
+    def __getattr__(self, name):
+        alias = CACHE_ALIAS if CACHE_ALIAS in settings.CACHES else "default"
+        return getattr(caches[alias], name)
+
+
+cache = _LimitsCache()
 
 
 @dataclass(frozen=True)

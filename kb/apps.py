@@ -7,6 +7,8 @@ class KbConfig(AppConfig):
     verbose_name = "FAQ knowledge base"
 
     def ready(self):
-        from kb import signals
+        from forum.services import views as view_counting
+        from kb import services, signals
 
         signals.connect()
+        view_counting.register_counter(services.FAQ_VIEWS, services.write_article_views)

@@ -16,7 +16,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -34,6 +33,7 @@ from core import ratelimit
 from forum import markup, permissions
 from forum.models import Post, Topic, TopicEvent
 from forum.services import status as status_rules
+from forum.services import views as view_counting
 from kb.models import (
     ANSWER_FEATURES,
     CONTEXT_FEATURES,
@@ -47,7 +47,7 @@ COMMENT_MAX_LENGTH = 500
 # "Was this helpful?" votes one visitor (user, session or address) may cast in the window.
 HELPFUL_RATE_LIMIT = 20
 HELPFUL_RATE_WINDOW = 600
-VIEW_WINDOW_SECONDS = 3600
+FAQ_VIEWS = "faq"  # the kind FAQ article views are counted as (forum.services.views)
 
 
 #: Too many requests from one visitor; the message is for people.
@@ -374,15 +374,11 @@ def article_comment_helpful(*, article: FaqArticlePage, visitor: Visitor, commen
 
 
 def article_record_view(*, request: HttpRequest, article: FaqArticlePage) -> bool:
-    """Count a view once per visitor per article per hour (no session is created for it)."""
-    user = request.user if permissions.is_signed_in(request.user) else None
-    if user is not None:
-        who = f"u{user.pk}"
-    else:
-        session_key = getattr(getattr(request, "session", None), "session_key", None)
-        who = f"s{session_key}" if session_key else f"a{client_network(request)}"
-    digest = hashlib.sha256(who.encode()).hexdigest()[:32]
-    if not cache.add(f"kb:view:{article.pk}:{digest}", 1, VIEW_WINDOW_SECONDS):
-        return False
-    FaqArticlePage.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
-    return True
+    """Count a view once per visitor per article per window, buffered in the cache like topic
+    views (``forum.services.views``: no database write per view, no session created)."""
+    return view_counting.record_view(request=request, kind=FAQ_VIEWS, item_id=article.pk)
+
+
+def write_article_views(article_id: int, count: int) -> None:
+    """Add ``count`` flushed views to an article (the writer of the ``"faq"`` view counter)."""
+    FaqArticlePage.objects.filter(pk=article_id).update(view_count=F("view_count") + count)

@@ -105,8 +105,8 @@ def _mail_problems() -> list[checks.CheckMessage]:
 
 
 def _cache_problems() -> list[checks.CheckMessage]:
-    backend = settings.CACHES["default"]["BACKEND"]
-    if backend not in PER_PROCESS_CACHES:
+    aliases = [alias for alias in ("default", "limits") if alias in settings.CACHES]
+    if all(settings.CACHES[alias]["BACKEND"] not in PER_PROCESS_CACHES for alias in aliases):
         return []
     concurrency = getattr(settings, "WEB_CONCURRENCY", 1)
     if concurrency > 1:

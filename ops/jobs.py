@@ -46,7 +46,7 @@ JOBS: tuple[Job, ...] = (
         "flush_view_counts",
         "*/5 * * * *",
         "flush_view_counts",
-        description="Write the topic views buffered in the cache to the database.",
+        description="Write the topic and FAQ article views buffered in the cache to the database.",
     ),
     Job(
         "publish_scheduled",

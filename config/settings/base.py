@@ -204,19 +204,33 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 
-def cache_from_url(url: str | None) -> dict:
+def cache_from_url(url: str | None, *, name: str = "community", max_entries: int = 300) -> dict:
     """Redis when ``REDIS_URL`` is set (shared by every process), local memory otherwise."""
     if url:
         return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "community"),
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "community") + name.removeprefix("community"),
             "TIMEOUT": 300,
         }
-    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "community"}
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": name,
+        "OPTIONS": {"MAX_ENTRIES": max_entries},
+    }
 
 
-CACHES = {"default": cache_from_url(env("REDIS_URL"))}
+# "default" holds pages, fragments, search results and view counts: anyone can fill it, and a
+# full cache evicts. "limits" holds only the rate-limit counters (the site's and allauth's
+# login lockouts), so flooding pages can never evict a lockout. On Redis both live in one
+# server under different key prefixes (give the limits their own with RATELIMIT_REDIS_URL, e.g.
+# a database number, when the server evicts keys under memory pressure).
+CACHES = {
+    "default": cache_from_url(env("REDIS_URL")),
+    "limits": cache_from_url(
+        env("RATELIMIT_REDIS_URL") or env("REDIS_URL"), name="community-limits", max_entries=100_000
+    ),
+}
 
 # --- background work ----------------------------------------------------------------------
 # TASKS_BACKEND=database queues work in the database for `manage.py db_worker`;

@@ -1,5 +1,7 @@
-"""Counting topic views: once per visitor per topic per window (an hour), without a database
-write on every request.
+"""Counting page views: once per visitor per item per window (an hour), without a database
+write on every request. Topics count here; other apps register their own kind of item (the FAQ
+counts its articles as ``"faq"``) with ``register_counter`` and count with ``record_view``, so
+there is one rule for who a visitor is and one buffer, flushed by one command.
 
 How it works:
 
@@ -11,8 +13,8 @@ How it works:
 * Counted views are buffered in the cache: one atomic ``incr`` of a per-topic counter. The first
   increment after a flush registers the topic in a small "pending" set (under a short cache
   lock, so about once per topic per flush, not per view).
-* ``flush_view_counts()`` moves the buffered numbers into ``Topic.view_count`` with one atomic
-  ``F()`` update per topic, subtracting exactly what it wrote from the cache counter, so views
+* ``flush_view_counts()`` moves the buffered numbers into the database (``Topic.view_count``,
+  or the registered writer of the item's kind) with one atomic ``F()`` update per item, subtracting exactly what it wrote from the cache counter, so views
   that arrive during a flush are kept for the next one. It runs from ``manage.py
   flush_view_counts`` (cron), from the task ``flush_view_counts_task``, which is enqueued
   whenever ``FORUM_VIEW_FLUSH_THRESHOLD`` views are waiting; with the in-process task backend
@@ -30,6 +32,7 @@ import ipaddress
 import logging
 import re
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import caches
@@ -75,8 +78,21 @@ def _threshold() -> int:
     return int(getattr(settings, "FORUM_VIEW_FLUSH_THRESHOLD", 100))
 
 
-def _counter_key(topic_id: int) -> str:
-    return f"{PREFIX}:topic:{topic_id}"
+TOPIC = "topic"
+# kind -> writer(item id, views): adds views to the item's stored count
+_WRITERS: dict[str, Callable[[int, int], None]] = {}
+
+
+def register_counter(kind: str, writer: Callable[[int, int], None]) -> None:
+    """Count views of another kind of item here: ``writer(item_id, count)`` adds ``count`` to
+    the item's stored count (an ``F()`` update). Call it from the app's ``ready()``."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", kind):
+        raise ValueError(f"Bad view-counter kind: {kind!r}")
+    _WRITERS[kind] = writer
+
+
+def _counter_key(kind: str, item_id: int) -> str:
+    return f"{PREFIX}:{kind}:{item_id}"
 
 
 def address_group(address: str) -> str:
@@ -119,16 +135,16 @@ def _locked(fn):
     raise _Busy
 
 
-def _register(topic_id: int) -> None:
+def _register(kind: str, item_id: int) -> None:
     def add():
         pending = cache.get(PENDING_KEY) or set()
-        pending.add(topic_id)
+        pending.add((kind, item_id))
         cache.set(PENDING_KEY, pending, timeout=None)
 
     _locked(add)
 
 
-def _take_pending() -> set[int]:
+def _take_pending() -> set[tuple[str, int]]:
     def take():
         pending = cache.get(PENDING_KEY) or set()
         cache.delete(PENDING_KEY)
@@ -137,13 +153,24 @@ def _take_pending() -> set[int]:
     return _locked(take)
 
 
-def _write(topic_id: int, count: int) -> None:
+def _write_topic(topic_id: int, count: int) -> None:
     Topic.objects.filter(pk=topic_id).update(view_count=F("view_count") + count)
 
 
-def _drain(topic_id: int) -> int:
-    """Move the buffered views of one topic to the database; return how many."""
-    key = _counter_key(topic_id)
+register_counter(TOPIC, _write_topic)
+
+
+def _write(kind: str, item_id: int, count: int) -> None:
+    writer = _WRITERS.get(kind)
+    if writer is None:  # its app is not installed any more: nothing to write the views to
+        logger.warning("Dropped %s buffered views of unknown kind %r", count, kind)
+        return
+    writer(item_id, count)
+
+
+def _drain(kind: str, item_id: int) -> int:
+    """Move the buffered views of one item to the database; return how many."""
+    key = _counter_key(kind, item_id)
     count = cache.get(key) or 0
     if count <= 0:
         return 0
@@ -151,13 +178,13 @@ def _drain(topic_id: int) -> int:
         left = cache.decr(key, count)
     except ValueError:  # evicted between get and decr: nothing we can move safely
         return 0
-    _write(topic_id, count)
+    _write(kind, item_id, count)
     if left > 0:
         # Views arrived during the drain; none of them saw the counter at 1, so re-register.
         try:
-            _register(topic_id)
+            _register(kind, item_id)
         except _Busy:
-            return count + _drain(topic_id)
+            return count + _drain(kind, item_id)
     return count
 
 
@@ -167,42 +194,52 @@ def topic_record_view(*, request: HttpRequest, topic) -> bool:
     Return True when the view was counted. Never raises for cache trouble: counting views must
     not break the page.
     """
+    return record_view(request=request, kind=TOPIC, item_id=topic.pk)
+
+
+def record_view(*, request: HttpRequest, kind: str, item_id: int) -> bool:
+    """Count a view of item ``item_id`` of ``kind`` (see ``register_counter``) by the visitor
+    behind ``request``, at most once per window; True when it was counted."""
+    if kind not in _WRITERS:
+        raise ValueError(f"No view counter registered for {kind!r}")
     if request.method not in ("GET",) or ROBOT_RE.search(request.META.get("HTTP_USER_AGENT", "")):
         return False
     cache = caches["default"]
     if isinstance(cache, DummyCache):
-        _write(topic.pk, 1)
+        _write(kind, item_id, 1)
         return True
     try:
-        if not cache.add(f"{PREFIX}:seen:{topic.pk}:{visitor_key(request)}", 1, timeout=_window()):
+        if not cache.add(f"{PREFIX}:seen:{kind}:{item_id}:{visitor_key(request)}", 1, timeout=_window()):
             return False
-        key = _counter_key(topic.pk)
+        key = _counter_key(kind, item_id)
         cache.add(key, 0, timeout=None)
         if cache.incr(key) == 1:
             try:
-                _register(topic.pk)
+                _register(kind, item_id)
             except _Busy:
-                _drain(topic.pk)
+                _drain(kind, item_id)
                 return True
         cache.add(TOTAL_KEY, 0, timeout=None)
         if cache.incr(TOTAL_KEY) >= _threshold() and cache.add(FLUSH_QUEUED_KEY, 1, timeout=300):
             flush_view_counts_task.enqueue()
     except Exception:  # a cache outage costs a view, never the page
-        logger.exception("Could not record a view of topic %s", topic.pk)
+        logger.exception("Could not record a view of %s %s", kind, item_id)
         return False
     return True
 
 
 def flush_view_counts() -> int:
-    """Write every buffered view to ``Topic.view_count``; return the number of views written."""
+    """Write every buffered view to the database; return the number of views written."""
     try:
         pending = _take_pending()
     except _Busy:
         logger.warning("View counts not flushed: the pending set stayed locked")
         return 0
     written = 0
-    for topic_id in sorted(pending):
-        written += _drain(topic_id)
+    # A bare id is a topic registered before other kinds were counted here.
+    items = {entry if isinstance(entry, tuple) else (TOPIC, entry) for entry in pending}
+    for kind, item_id in sorted(items):
+        written += _drain(kind, item_id)
     if written:
         cache.add(TOTAL_KEY, 0, timeout=None)
         cache.decr(TOTAL_KEY, written)
@@ -210,9 +247,9 @@ def flush_view_counts() -> int:
     return written
 
 
-def pending_view_count(topic_id: int) -> int:
-    """Views of ``topic_id`` waiting in the cache (not yet in ``Topic.view_count``)."""
-    return max(cache.get(_counter_key(topic_id)) or 0, 0)
+def pending_view_count(item_id: int, kind: str = TOPIC) -> int:
+    """Views of an item waiting in the cache (not yet in the database)."""
+    return max(cache.get(_counter_key(kind, item_id)) or 0, 0)
 
 
 @task()

@@ -101,7 +101,7 @@ def test_topic_record_view_counts_again_after_window(topic):
     view_counting.topic_record_view(request=make_request(user), topic=topic)
     # the window passing is the visitor's "seen" key expiring
     request = make_request(user)
-    cache.delete(f"{view_counting.PREFIX}:seen:{topic.pk}:{view_counting.visitor_key(request)}")
+    cache.delete(f"{view_counting.PREFIX}:seen:topic:{topic.pk}:{view_counting.visitor_key(request)}")
     assert view_counting.topic_record_view(request=make_request(user), topic=topic) is True
     view_counting.flush_view_counts()
     assert db_views(topic) == 2

@@ -7,6 +7,7 @@ from django.test import Client
 import pytest
 
 from forum import cache as page_cache
+from forum.services.views import flush_view_counts
 from kb import services
 from tests.factories import TopicFactory, UserFactory
 from tests.kb.conftest import make_article, make_section
@@ -51,6 +52,7 @@ def test_faq_views_and_helpful_votes_expire_nothing(client, faq_index, answered_
         client.get(url)
     reader = Client()
     assert reader.get(article.url).status_code == 200  # an anonymous view, counted
+    assert flush_view_counts() == 2  # the article's view and the topic's
     article.refresh_from_db()
     assert article.view_count == 1
     voter = UserFactory(username="voter")

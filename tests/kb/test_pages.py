@@ -1,3 +1,6 @@
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from wagtail.models import Page, Site
@@ -6,8 +9,11 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 
 import pytest
 
+from forum.services import views as view_counting
 from home.models import HomePage
 from kb.models import FaqArticlePage, FaqIndexPage, FaqSectionPage
+from kb.services import FAQ_VIEWS
+from tests.factories import TopicFactory
 from tests.kb.conftest import make_article, make_section
 
 
@@ -146,7 +152,38 @@ def test_article_views_are_counted_once_per_visitor(client, article):
     client.get(article.url)
     client.get(article.url)
     article.refresh_from_db()
+    assert article.view_count == 0  # buffered in the cache: no write on a view
+    assert view_counting.pending_view_count(article.pk, kind=FAQ_VIEWS) == 1
+    assert view_counting.flush_view_counts() == 1
+    article.refresh_from_db()
     assert article.view_count == 1
+    assert view_counting.pending_view_count(article.pk, kind=FAQ_VIEWS) == 0
+
+
+@pytest.mark.django_db
+def test_an_article_view_writes_nothing_to_the_database(client, article):
+    client.get(article.url)
+    other = Client(REMOTE_ADDR="198.51.100.20")
+    with CaptureQueriesContext(connection) as queries:
+        assert other.get(article.url).status_code == 200
+    writes = [
+        q["sql"]
+        for q in queries
+        if not q["sql"].lstrip().upper().startswith(("SELECT", "SAVEPOINT", "RELEASE"))
+    ]
+    assert writes == []
+    assert view_counting.pending_view_count(article.pk, kind=FAQ_VIEWS) == 2
+
+
+@pytest.mark.django_db
+def test_topic_and_article_views_flush_together(client, article):
+    topic = TopicFactory()
+    client.get(article.url)
+    client.get(topic.get_absolute_url())
+    assert view_counting.flush_view_counts() == 2
+    article.refresh_from_db()
+    topic.refresh_from_db()
+    assert (article.view_count, topic.view_count) == (1, 1)
 
 
 @pytest.mark.django_db

@@ -108,6 +108,15 @@ def test_one_web_process_without_redis_is_a_warning(production):
     assert warning.id == "ops.W001" and not warning.is_serious() and "REDIS_URL" in warning.msg
 
 
+def test_rate_limits_in_a_per_process_cache_are_refused(production):
+    production.CACHES = {
+        "default": REDIS,
+        "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    [error] = production_settings_check()
+    assert error.id == "ops.E006"
+
+
 def test_immediate_tasks_are_a_warning(production):
     production.TASKS_BACKEND = "immediate"
     [warning] = production_settings_check()

@@ -1,4 +1,5 @@
-"""Move buffered topic views from the cache into ``Topic.view_count`` (see forum.services.views).
+"""Move buffered views (topics, and the kinds other apps register, such as FAQ articles) from the
+cache into the database (see forum.services.views).
 
 Run it from cron every few minutes in production; it is safe to run at any time and from
 several machines at once (each buffered view is written exactly once).
@@ -10,7 +11,7 @@ from forum.services.views import flush_view_counts
 
 
 class Command(BaseCommand):
-    help = "Write the topic views buffered in the cache to the database."
+    help = "Write the views buffered in the cache (topics, FAQ articles) to the database."
 
     def handle(self, *args, **options):
         written = flush_view_counts()
