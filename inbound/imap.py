@@ -232,7 +232,12 @@ def _mark_processed(client: IMAPClient, config: ImapSettings, uid: int) -> None:
 
 def _message_id(raw: bytes) -> str:
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw[:65536])
-    return str(headers.get("Message-ID", "no Message-ID")).strip()[:200]
+    return one_line(str(headers.get("Message-ID", "no Message-ID")))
+
+
+def one_line(value: str, limit: int = 200) -> str:
+    """A header value fit for one log line: folding and control characters become spaces."""
+    return " ".join("".join(c if c.isprintable() else " " for c in value).split())[:limit]
 
 
 def _text(error: Exception) -> str:

@@ -24,7 +24,7 @@ from anymail.signals import AnymailInboundEvent, inbound
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from anymail.webhooks.postmark import PostmarkInboundWebhookView
 
-from inbound.imap import Handler, default_handler
+from inbound.imap import Handler, default_handler, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,6 @@ def inbound_received(sender, event: AnymailInboundEvent, esp_name: str, **kwargs
         "inbound webhook %s: %s (%s): %s",
         esp_name,
         outcome.status,
-        event.message.get("Message-ID", "no Message-ID"),
+        one_line(str(event.message.get("Message-ID", "no Message-ID"))),
         outcome.reason,
     )

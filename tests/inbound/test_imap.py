@@ -354,3 +354,11 @@ def test_a_mistyped_imap_setting_stops_the_site_at_start(monkeypatch, variable, 
     finally:
         monkeypatch.delenv(variable)
         importlib.reload(base)
+
+
+def test_a_message_id_is_logged_on_one_line_whatever_the_sender_put_in_it():
+    from inbound.imap import _message_id
+
+    raw = b"Message-ID: <a@example.org>\r\n\tFAKE: line\r\nSubject: x\r\n\r\nbody\r\n"
+    assert _message_id(raw) == "<a@example.org> FAKE: line"
+    assert _message_id(b"Subject: none\r\n\r\n") == "no Message-ID"
