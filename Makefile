@@ -7,7 +7,7 @@ PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 PYTEST_ARGS ?=
 
-.PHONY: install install-semantic run serve test test-fast lint format check typecheck imports lock audit bench bench-quick bench-mixed bench-search bench-semantic clean
+.PHONY: install install-semantic run serve test test-servers test-fast lint format check typecheck imports lock audit bench bench-quick bench-mixed bench-search bench-semantic clean
 
 ## What the site and its tests need (requirements-dev.txt includes requirements.txt).
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -40,6 +40,13 @@ run: install
 test: install-semantic
 	$(PY) -m pytest -n auto --dist load -m "not e2e" $(PYTEST_ARGS)
 	$(PY) -m pytest -n auto --dist load -m e2e $(PYTEST_ARGS)
+
+## Debian's dovecot-imapd for the IMAP tests, which start a throwaway server of their own on
+## loopback and skip, saying why, without it (needs apt and root; the system service is not used).
+test-servers:
+	@if command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ]; then echo "dovecot: installed"; \
+	else DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd >/dev/null \
+	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd >/dev/null; }; fi
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -10,6 +10,7 @@ from accounts import views as account_views
 from api import views as api_views
 from api.urls import api
 from home import views as home_views
+from inbound import provider as inbound_provider
 from kb.feeds import FaqUpdatesFeed
 from ops.health import HealthView
 
@@ -42,6 +43,8 @@ urlpatterns = [
     path("accounts/api-tokens/<int:pk>/revoke/", api_views.token_revoke, name="api_token_revoke"),
     # Before Wagtail's pages: the FAQ's feed sits beside its pages.
     path("faq/feed/", FaqUpdatesFeed(), name="faq_feed"),
+    # Provider inbound mail webhooks (/mail/inbound/<esp>/), only those configured.
+    *inbound_provider.webhook_urls(),
 ]
 
 if settings.DEBUG:

@@ -19,6 +19,13 @@ def database_task_queue() -> bool:
     return isinstance(task_backends["default"], DatabaseBackend)
 
 
+def imap_polling_configured() -> bool:
+    """An inbound mailbox is configured (INBOUND_IMAP_HOST), so there is mail to poll."""
+    from django.conf import settings
+
+    return bool(settings.INBOUND_IMAP_HOST)
+
+
 @dataclasses.dataclass(frozen=True)
 class Job:
     name: str
@@ -92,6 +99,14 @@ JOBS: tuple[Job, ...] = (
         "retry_webhooks",
         description="Send the webhook deliveries that are due (retries with back-off, queued messages).",
         max_attempts=1,  # each delivery keeps its own schedule; the next run comes in a minute
+    ),
+    Job(
+        "poll_mailbox",
+        "* * * * *",
+        "poll_mailbox",
+        description="Hand new mail in the inbound IMAP mailbox to the inbound pipeline (INBOUND_IMAP_BATCH_SIZE a run).",
+        max_attempts=1,  # the next run comes in a minute; what failed stays in the mailbox for it
+        enabled=imap_polling_configured,
     ),
     Job(
         "prune_job_runs",

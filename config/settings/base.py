@@ -7,6 +7,7 @@ run in production as it stands (no debug, no secrets). ``dev`` and ``test`` rela
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -127,6 +128,7 @@ INSTALLED_APPS = [
     "csp",
     "ninja",
     "corsheaders",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -562,6 +564,44 @@ INBOUND_SENDER_RATE_LIMIT = env("INBOUND_SENDER_RATE_LIMIT", "20/h")
 INBOUND_REPLY_MAX_AGE_DAYS = env_int("INBOUND_REPLY_MAX_AGE_DAYS", 30)
 # Signed links that confirm a stranger's question stay valid this many days.
 INBOUND_CONFIRM_MAX_AGE_DAYS = env_int("INBOUND_CONFIRM_MAX_AGE_DAYS", 7)
+
+# --- inbound mail (docs/email-receiving.md) ------------------------------------------------
+# IMAP polling of one mailbox (inbound/imap.py): off unless INBOUND_IMAP_HOST is set; then the
+# scheduler polls it every minute and `manage.py poll_mailbox` polls it once.
+INBOUND_IMAP_HOST = env("INBOUND_IMAP_HOST", "")
+INBOUND_IMAP_SECURITY = env("INBOUND_IMAP_SECURITY", "ssl")  # ssl (993), starttls or none (143)
+if INBOUND_IMAP_SECURITY not in {"ssl", "starttls", "none"}:
+    raise ImproperlyConfigured(
+        f"INBOUND_IMAP_SECURITY must be ssl, starttls or none, not {INBOUND_IMAP_SECURITY!r}"
+    )
+INBOUND_IMAP_PORT = env_int("INBOUND_IMAP_PORT", 993 if INBOUND_IMAP_SECURITY == "ssl" else 143)
+INBOUND_IMAP_USER = env("INBOUND_IMAP_USER", "")
+INBOUND_IMAP_PASSWORD = env("INBOUND_IMAP_PASSWORD", "")
+INBOUND_IMAP_FOLDER = env("INBOUND_IMAP_FOLDER", "INBOX")
+# Processed messages move to this folder (created when missing); empty: they stay where they
+# are, flagged \Seen and INBOUND_IMAP_PROCESSED_FLAG (an IMAP keyword).
+INBOUND_IMAP_PROCESSED_FOLDER = env("INBOUND_IMAP_PROCESSED_FOLDER", "")
+INBOUND_IMAP_PROCESSED_FLAG = env("INBOUND_IMAP_PROCESSED_FLAG", "$CommunityProcessed")
+if not re.fullmatch(r"\$?[A-Za-z0-9_.\-]+", INBOUND_IMAP_PROCESSED_FLAG):
+    raise ImproperlyConfigured(
+        "INBOUND_IMAP_PROCESSED_FLAG must be one IMAP keyword such as $CommunityProcessed, "
+        f"not {INBOUND_IMAP_PROCESSED_FLAG!r}"
+    )
+INBOUND_IMAP_BATCH_SIZE = env_int("INBOUND_IMAP_BATCH_SIZE", 50)  # messages per poll, oldest first
+INBOUND_IMAP_TIMEOUT = env_int("INBOUND_IMAP_TIMEOUT", 30)  # seconds per network operation
+# Provider inbound webhooks (inbound/provider.py) through django-anymail: each ESP named here
+# gets /mail/inbound/<esp>/, and refuses to start without its secrets. Empty: no route at all.
+INBOUND_WEBHOOK_PROVIDERS = env_list("INBOUND_WEBHOOK_PROVIDERS")
+ANYMAIL = {
+    name: value
+    for name, value in {
+        # "user:password" the provider sends as HTTP basic auth (the webhook URL's credentials).
+        "WEBHOOK_SECRET": env("INBOUND_WEBHOOK_SECRET"),
+        # Mailgun also signs every post with this key (Mailgun's "HTTP webhook signing key").
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY"),
+    }.items()
+    if value
+}
 
 # --- search engines, feeds and the public API -----------------------------------------
 # Unanswered topics older than this many days carry "noindex" and leave the sitemap (0: never).
