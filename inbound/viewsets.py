@@ -10,7 +10,7 @@ from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from accounts import roles
-from forum.viewsets import RolePermissionPolicy
+from accounts.permissions import RolePermissionPolicy
 from inbound.models import InboundMessage
 
 message_policy = RolePermissionPolicy(InboundMessage, view_groups=(roles.STAFF,))
