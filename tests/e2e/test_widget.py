@@ -219,7 +219,8 @@ def test_widget_script_on_a_strict_csp_shop_page(browser, shop, product):
     listbox.wait_for()
     assert search.get_attribute("aria-expanded") == "true"
     options = listbox.get_by_role("option")
-    assert "How do I sync a shared folder with my team?" in options.all_inner_texts()[0]
+    # Whoosh ranks the question first, PostgreSQL's full-text search the FAQ article: both are there.
+    assert any("How do I sync a shared folder with my team?" in text for text in options.all_inner_texts())
     search.press("ArrowDown")
     assert options.first.get_attribute("aria-selected") == "true"
     assert search.get_attribute("aria-activedescendant") == options.first.get_attribute("id")
