@@ -36,17 +36,21 @@ run: install
 	$(PY) manage.py seed_demo --index   # the demo logins come last, after the index rebuild
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-## The whole test suite (browser tests skip with a reason when no Chromium is found).
-test: install-semantic
+## The whole test suite (browser tests skip with a reason when no Chromium is found; the IMAP
+## tests when no dovecot could be installed).
+test: install-semantic test-servers
 	$(PY) -m pytest -n auto --dist load -m "not e2e" $(PYTEST_ARGS)
 	$(PY) -m pytest -n auto --dist load -m e2e $(PYTEST_ARGS)
 
 ## Debian's dovecot-imapd for the IMAP tests, which start a throwaway server of their own on
 ## loopback and skip, saying why, without it (needs apt and root; the system service is not used).
+## The IMAP server the email tests start (Debian's dovecot-imapd), installed when missing and
+## when apt-get may run; otherwise those tests skip with the reason.
 test-servers:
 	@if command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ]; then echo "dovecot: installed"; \
 	else DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd >/dev/null \
-	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd >/dev/null; }; fi
+	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd >/dev/null; } \
+	  || echo "dovecot could not be installed: the IMAP tests will skip"; fi
 
 lint: install
 	$(VENV)/bin/ruff check .

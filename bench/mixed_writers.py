@@ -9,6 +9,7 @@ Pure Python with no import of Django at load: ``bench/mixed.py`` copies it besid
 
 from __future__ import annotations
 
+import abc
 import argparse
 import json
 import random
@@ -88,7 +89,7 @@ def sentence(rng: random.Random, words: int) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-class Writer:
+class Writer(abc.ABC):
     """One process's writers: picks a kind by ``MIX``, a member and a topic by popularity, times
     the write and counts it (or its error: the run goes on). Subclasses implement ``write``."""
 
@@ -111,9 +112,10 @@ class Writer:
     def pick_topic_id(self) -> int:
         return self.rng.choices(self.by_rank, cum_weights=self.cum)[0]
 
+    @abc.abstractmethod
     def write(self, kind: str, member) -> str:
-        """Do one write of ``kind`` as ``member``; return the kind actually done."""
-        raise NotImplementedError
+        """Do one write of ``kind`` as ``member``; return the kind actually done (the site's and
+        Spirit's writers each implement it)."""
 
     def one(self) -> None:
         kind = self.rng.choices([k for k, _ in MIX], weights=[w for _, w in MIX])[0]

@@ -4,7 +4,7 @@ Each test session (each pytest-xdist worker) starts its own dovecot from a confi
 own temporary folder, on a free port: passwd-file authentication, one mailbox in a maildir under
 the same folder, no TLS, logs to a file. Nothing outside that folder is read or written, so the
 system's own dovecot (if any) is never touched. Where dovecot is not installed the tests that
-need it skip and say why; CI installs it (``.ci/run``).
+need it skip and say why; ``make test`` installs it first (``make test-servers``), in CI too.
 
 Register the fixtures in a test module with ``pytest_plugins = ["tests.inbound.dovecot"]`` or by
 importing them.
