@@ -30,25 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
-WORDS = [
-    "sync",
-    "upload",
-    "folder",
-    "share",
-    "invoice",
-    "plan",
-    "team",
-    "mobile",
-    "app",
-    "desktop",
-    "login",
-    "password",
-    "backup",
-    "restore",
-    "photo",
-    "file",
-    "link",
-]
+from mentions_poll import WORDS  # noqa: E402  (the same product vocabulary as the mentions bench)
+
 AUTH = "mx.bench; spf=pass smtp.mailfrom=example.org; dkim=pass header.d=example.org; dmarc=pass header.from=example.org"
 
 
