@@ -145,3 +145,12 @@ def test_no_new_import_cycles():
         [],
         [["notifications.services", "notifications.tasks"]],
     )
+
+
+def test_no_bench_script_shadows_a_package_of_the_project():
+    """Bench scripts put bench/ first on sys.path to import each other; a script named like an
+    app (bench/inbound.py once did) would then shadow that app and break Django's start."""
+    packages = {p.parent.name for p in ROOT.glob("*/__init__.py")}
+    scripts = {p.stem for p in (ROOT / "bench").glob("*.py")}
+    assert packages, "no package found: the guard reads nothing"
+    assert not scripts & packages

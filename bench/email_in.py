@@ -1,7 +1,7 @@
 """Inbound mail cost: N messages through ``inbound.pipeline.receive``, half replies to
 notifications and half new questions to a support address.
 
-    .venv/bin/python bench/inbound.py [--messages 1000] [--members 50] [--topics 100]
+    .venv/bin/python bench/email_in.py [--messages 1000] [--members 50] [--topics 100]
 
 Builds a throwaway database (the test settings, SQLite unless DATABASE_URL is set), makes
 members with confirmed addresses and topics, then hands each generated message to the pipeline
@@ -170,10 +170,10 @@ def main() -> None:
                 f"(p50 {statistics.median(every):.1f}, p90 {statistics.quantiles(every, n=10)[-1]:.1f}); "
                 f"{sum(queries.values()) / len(mails):.1f} queries/message"
             )
-            for kind in ("reply", "question"):
+            for kind, plural in (("reply", "replies"), ("question", "questions")):
                 values = timings[kind]
                 print(
-                    f"  {kind + 's:':<10} {statistics.mean(values):.1f} ms/message "
+                    f"  {plural + ':':<11} {statistics.mean(values):.1f} ms/message "
                     f"(p50 {statistics.median(values):.1f}); {queries[kind] / len(values):.1f} queries/message"
                 )
 
