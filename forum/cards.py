@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import timesince_filter
+from django.utils.dates import MONTHS_3
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
@@ -30,13 +30,19 @@ from forum.templatetags.forum_tags import kind_icon
 DELETED_USER_NAME = "a deleted user"
 
 
+def full_date(local) -> str:
+    """``local|date:"j M Y, H:i"`` ("3 Feb 2026, 09:05"), without the filter's format lookup,
+    which cost more than the rest of a card's dates (equal for every month: tested)."""
+    return f"{local.day} {str(MONTHS_3[local.month]).title()} {local.year:04d}, {local.hour:02d}:{local.minute:02d}"
+
+
 def _time(value) -> SafeString:
     """``<time>`` as the templates wrote it: ISO date, the full date as a title, "N ago"."""
     local = template_localtime(value)
     return format_html(
         '<time datetime="{}" title="{}">{} ago</time>',
         local.isoformat(),
-        date_filter(local, "j M Y, H:i"),
+        full_date(local),
         timesince_filter(local),
     )
 

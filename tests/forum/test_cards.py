@@ -123,3 +123,10 @@ def test_a_card_of_a_deleted_author_and_the_question_cost_no_query(django_assert
         gone = cards.post_card(reply, topic, None, None, "Acme")
     assert "asked <time" in asked
     assert "A deleted user" in gone
+
+
+def test_the_full_date_equals_the_date_filter_in_every_month_and_hour():
+    start = timezone.template_localtime(timezone.now()).replace(day=1, hour=0, minute=5)
+    for step in range(0, 24 * 400, 37):
+        local = start + timedelta(hours=step)
+        assert cards.full_date(local) == date_filter(local, "j M Y, H:i")
