@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.template.defaultfilters import timesince_filter
 from django.utils.dates import MONTHS_3
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 
 from forum.links import reverse_fast
 from forum.templatetags.forum_tags import kind_icon
@@ -36,6 +37,36 @@ def full_date(local) -> str:
     return f"{local.day} {str(MONTHS_3[local.month]).title()} {local.year:04d}, {local.hour:02d}:{local.minute:02d}"
 
 
+class _CachedPlural:
+    """One of Django's ``TIME_STRINGS`` ("%(num)d minute" / "minutes"), translated once per
+    language and number instead of on every use: ``timesince`` with these gives its own text."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self.memo: dict[tuple[str | None, int], str] = {}
+
+    def __mod__(self, mapping: dict[str, int]) -> str:
+        key = (get_language(), mapping["num"])
+        text = self.memo.get(key)
+        if text is None:
+            text = self.memo[key] = str(TIME_STRINGS[self.key] % mapping)
+        return text
+
+
+_TIME_STRINGS = {key: _CachedPlural(key) for key in TIME_STRINGS}
+
+
+def since(local) -> str:
+    """``local|timesince`` (the filter's text and its handling of odd values), with the
+    translated units cached: the filter's translation lookups were a third of a row's cost."""
+    if not local:
+        return ""
+    try:
+        return timesince(local, time_strings=_TIME_STRINGS)
+    except (ValueError, TypeError):
+        return ""
+
+
 def _time(value) -> SafeString:
     """``<time>`` as the templates wrote it: ISO date, the full date as a title, "N ago"."""
     local = template_localtime(value)
@@ -43,7 +74,7 @@ def _time(value) -> SafeString:
         '<time datetime="{}" title="{}">{} ago</time>',
         local.isoformat(),
         full_date(local),
-        timesince_filter(local),
+        since(local),
     )
 
 
@@ -199,7 +230,7 @@ def post_card(
         edited = format_html(
             ' · <a class="edited-marker" href="{}" title="See the edit history">edited{}</a>',
             reverse_fast("forum:post_revisions", pk=post.pk),
-            format_html(" {} ago", timesince_filter(template_localtime(post.edited_at)))
+            format_html(" {} ago", since(template_localtime(post.edited_at)))
             if post.edited_at
             else "",
         )

@@ -130,3 +130,13 @@ def test_the_full_date_equals_the_date_filter_in_every_month_and_hour():
     for step in range(0, 24 * 400, 37):
         local = start + timedelta(hours=step)
         assert cards.full_date(local) == date_filter(local, "j M Y, H:i")
+
+
+def test_since_equals_the_timesince_filter_from_seconds_to_years():
+    now = timezone.now()
+    steps = [0, 30, 59, 61, 3599, 3600, 7322, 86399, 86400, 86400 * 6, 86400 * 7, 86400 * 13, 86400 * 31]
+    steps += [86400 * d for d in range(32, 1200, 17)] + [-60, -86400]
+    for seconds in steps:
+        local = timezone.template_localtime(now - timedelta(seconds=seconds))
+        assert cards.since(local) == timesince_filter(local), seconds
+    assert cards.since(None) == timesince_filter(None) == ""
