@@ -6,13 +6,13 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
+from forum import cards
 from forum.models import Topic, TopicEvent
 from forum.reports.responsiveness import format_duration
 
 register = template.Library()
 
 _STATUS_LABELS = dict(Topic.Status.choices)
-_KIND_ICONS = {"question": "?", "problem": "!", "idea": "\u2605", "praise": "\u2665"}
 
 
 @register.filter
@@ -23,7 +23,7 @@ def status_label(value: str) -> str:
 
 @register.filter
 def kind_icon(kind: str) -> str:
-    return _KIND_ICONS.get(kind, "?")
+    return cards.kind_icon(kind)
 
 
 @register.filter
@@ -73,14 +73,10 @@ def duration(value) -> str:
 @register.simple_tag
 def topic_row(topic, index_url: str = "") -> SafeString:
     """A topic's row in a list (``forum.cards.topic_row``); ``index_url`` defaults to the topic list."""
-    from forum import cards
-
     return cards.topic_row(topic, index_url or reverse("forum:index"))
 
 
 @register.simple_tag
 def post_card(post, topic, answer_labels=None, anchor=None, company_name: str = "") -> SafeString:
     """A post card's opening tag, head and body (``forum.cards.post_card``)."""
-    from forum import cards
-
     return cards.post_card(post, topic, answer_labels or None, anchor, company_name)

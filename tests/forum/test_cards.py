@@ -107,7 +107,7 @@ def test_the_card_marks_asker_answers_email_and_edits():
     assert f'id="post-{post.pk}"' in html
     assert '<span class="badge">Asker</span>' in html
     assert "✓ Official answer</span>" in html
-    assert "by email" in html
+    assert '<span class="via-marker" title="Sent by email">by email</span>' in html
     assert f'class="edited-marker" href="/community/p/{post.pk}/revisions/"' in html
     assert "replied <time" in html
 
