@@ -253,7 +253,10 @@ def is_public_page(page) -> bool:
 def page_breadcrumbs(request: HttpRequest, page) -> dict[str, Any]:
     """The page's ancestors below the tree root (the site's root page is "Home"), then itself."""
     trail: list[tuple[str, str | None]] = []
-    for ancestor in page.get_ancestors().filter(depth__gt=1):
+    ancestors = page.breadcrumb_ancestors() if hasattr(page, "breadcrumb_ancestors") else None
+    if ancestors is None:
+        ancestors = page.get_ancestors().filter(depth__gt=1)
+    for ancestor in ancestors:
         path = ancestor.get_url(request=request)
         trail.append(("Home" if ancestor.depth == 2 else ancestor.title, path))
     trail.append((page.title, page.get_url(request=request)))
