@@ -344,8 +344,15 @@ class FaqArticlePage(ReviewedPublishing, RoutedAncestors, Page):
         return [pages[i] for i in ids if i in pages]
 
     def related_topics(self) -> list:
-        topics = [link.topic for link in self.related_topic_links.select_related("topic") if link.topic]
-        return [topic for topic in topics if not topic.is_hidden]
+        """The linked topics anyone may see, in the editor's order. The topics are loaded only
+        when there are links (most articles have none), by id rather than joined to the links."""
+        from forum.models import Topic
+
+        ids = [link.topic_id for link in self.related_topic_links.all() if link.topic_id]
+        if not ids:
+            return []
+        topics = Topic.objects.in_bulk(ids)
+        return [topics[i] for i in ids if i in topics and not topics[i].is_hidden]
 
     def visible_source_topic(self):
         topic = self.source_topic
