@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber, Substr
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from wagtail.admin.panels import (
@@ -25,8 +26,9 @@ from wagtail.admin.panels import (
     PageChooserPanel,
     TabbedInterface,
 )
+from wagtail.coreutils import WAGTAIL_APPEND_SLASH
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page, PageViewRestriction
+from wagtail.models import Orderable, Page, PageViewRestriction, Site
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
@@ -128,6 +130,31 @@ class RoutedAncestors:
             )
         self._view_restrictions = restrictions
         return restrictions
+
+
+def page_url(page: Page, request: HttpRequest | None) -> str | None:
+    """``page.get_url(request=request)``, without Wagtail's list of every site's root path when
+    ``page`` lies under the root of the request's own site.
+
+    For such a page Wagtail's answer is always its path on that site: ``Page.get_url_parts``
+    prefers the request's site among the sites the page belongs to, and ``get_url`` then gives
+    the local URL. The list behind the general case lives in Django's cache, so every render
+    from scratch pays a query for it. Anything else (another site's page, translations, a page
+    class with URLs of its own) is left to Wagtail's ``get_url``."""
+    site = Site.find_for_request(request) if isinstance(request, HttpRequest) else None
+    custom = type(page).get_url is not Page.get_url or type(page).get_url_parts is not Page.get_url_parts
+    if (
+        site is None
+        or custom
+        or getattr(settings, "WAGTAIL_I18N_ENABLED", False)
+        or not (page.url_path or "").startswith(site.root_page.url_path)
+    ):
+        return page.get_url(request=request)
+    try:
+        path = reverse("wagtail_serve", args=(page.url_path[len(site.root_page.url_path) :],))
+    except NoReverseMatch:
+        return None
+    return path if WAGTAIL_APPEND_SLASH or path == "/" else path.rstrip("/")
 
 
 def _visible_children(page: Page, model) -> models.QuerySet:
