@@ -140,7 +140,9 @@ def page_url(page: Page, request: HttpRequest | None) -> str | None:
     prefers the request's site among the sites the page belongs to, and ``get_url`` then gives
     the local URL. The list behind the general case lives in Django's cache, so every render
     from scratch pays a query for it. Anything else (another site's page, translations, a page
-    class with URLs of its own) is left to Wagtail's ``get_url``."""
+    class with URLs of its own) is left to Wagtail's ``get_url``. The paths are kept on the
+    request (as Wagtail keeps its site list there): a page links its ancestors twice, in the
+    breadcrumbs and in the structured data."""
     site = Site.find_for_request(request) if isinstance(request, HttpRequest) else None
     custom = type(page).get_url is not Page.get_url or type(page).get_url_parts is not Page.get_url_parts
     if (
@@ -150,11 +152,16 @@ def page_url(page: Page, request: HttpRequest | None) -> str | None:
         or not (page.url_path or "").startswith(site.root_page.url_path)
     ):
         return page.get_url(request=request)
-    try:
-        path = reverse("wagtail_serve", args=(page.url_path[len(site.root_page.url_path) :],))
-    except NoReverseMatch:
-        return None
-    return path if WAGTAIL_APPEND_SLASH or path == "/" else path.rstrip("/")
+    known = request.__dict__.setdefault("_kb_page_urls", {})
+    if page.url_path not in known:
+        try:
+            path = reverse("wagtail_serve", args=(page.url_path[len(site.root_page.url_path) :],))
+        except NoReverseMatch:
+            path = None
+        else:
+            path = path if WAGTAIL_APPEND_SLASH or path == "/" else path.rstrip("/")
+        known[page.url_path] = path
+    return known[page.url_path]
 
 
 def _visible_children(page: Page, model) -> models.QuerySet:
