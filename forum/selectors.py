@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet
 
+from core.prepared import prepared
 from forum import cache as page_cache
 from forum import permissions
 from forum.models import Category, Post, Topic, TopicEvent
@@ -102,16 +103,10 @@ def with_tags(topics) -> list[Topic]:
 
     from taggit.models import Tag
 
-    from forum.models import TaggedTopic
-
     topics = list(topics)
     by_topic: dict[int, list] = {topic.pk: [] for topic in topics}
     if by_topic:
-        rows = (
-            TaggedTopic.objects.filter(content_object_id__in=list(by_topic))
-            .order_by("id")
-            .values_list("content_object_id", "tag_id", "tag__name", "tag__slug")
-        )
+        rows = _tag_rows(list(by_topic))
         alias = router.db_for_read(Tag)
         tags: dict[int, Tag] = {}
         for topic_id, tag_id, name, slug in rows:
@@ -127,6 +122,17 @@ def with_tags(topics) -> list[Topic]:
         cache = getattr(topic, "_prefetched_objects_cache", None) or {}
         topic._prefetched_objects_cache = {**cache, "tags": loaded}
     return topics
+
+
+@prepared
+def _tag_rows(topic_ids: list[int]):
+    from forum.models import TaggedTopic
+
+    return (
+        TaggedTopic.objects.filter(content_object_id__in=topic_ids)
+        .order_by("id")
+        .values_list("content_object_id", "tag_id", "tag__name", "tag__slug")
+    )
 
 
 def paginate(queryset, page_number: Any, per_page: int) -> Page:
@@ -155,12 +161,15 @@ def topic_for_page(pk: int) -> Topic | None:
     are not joined: the page loads them with the replies' authors (``topic_page``). Looked up by
     primary key without ``first()``'s ORDER BY: building this query's SQL costs more than
     running it."""
-    try:
-        return Topic.objects.select_related(
-            "category", "author", "first_post", "first_post__author", "duplicate_of", "faq_page"
-        ).get(pk=pk)
-    except Topic.DoesNotExist:
-        return None
+    found = _topic_with_header(pk)
+    return found[0] if found else None
+
+
+@prepared
+def _topic_with_header(pk: int):
+    return Topic.objects.select_related(
+        "category", "author", "first_post", "first_post__author", "duplicate_of", "faq_page"
+    ).filter(pk=pk)
 
 
 def topic_for_page_cached(pk: int) -> Topic | None:
@@ -242,7 +251,7 @@ def topic_page(user, topic: Topic, page_number: Any = 1) -> TopicPage:
     pks = tuple(page.object_list)
 
     def load() -> list[Post]:
-        by_pk = {post.pk: post for post in Post.objects.filter(pk__in=pks).select_related("author")}
+        by_pk = {post.pk: post for post in _posts_with_authors(list(pks))}
         return [by_pk[pk] for pk in pks if pk in by_pk]
 
     posts = page_cache.content_object("topic-posts", (topic.pk, pks), load, scopes=scopes) if pks else []
@@ -268,21 +277,36 @@ class _Viewer:
         return not topic.is_hidden or self.moderator
 
 
+@prepared
+def _posts_with_authors(pks: list[int]):
+    return Post.objects.filter(pk__in=pks).select_related("author")
+
+
+@prepared
+def _reply_rows(topic_id: int, question_id: int):
+    """Every reply of the topic in order, as (id, hidden, author id); ``question_id`` 0 when the
+    topic has no question post."""
+    return (
+        Post.objects.filter(topic_id=topic_id)
+        .exclude(pk=question_id)
+        .order_by("created_at", "id")
+        .values_list("pk", "is_hidden", "author_id")
+    )
+
+
+@prepared
+def _duplicates_of(topic_id: int):
+    return Topic.objects.filter(duplicate_of_id=topic_id).order_by("created_at", "id")
+
+
 def _topic_parts(topic: Topic) -> dict[str, Any]:
     """The visitor-independent parts of a topic page, hidden content included (marked)."""
-    replies = Post.objects.filter(topic=topic)
-    if topic.first_post_id:
-        replies = replies.exclude(pk=topic.first_post_id)
     answer_ids = list(dict.fromkeys(pk for pk in (topic.official_answer_id, topic.accepted_answer_id) if pk))
-    answer_posts = (
-        {post.pk: post for post in Post.objects.filter(pk__in=answer_ids).select_related("author")}
-        if answer_ids
-        else {}
-    )
+    answer_posts = {post.pk: post for post in _posts_with_authors(answer_ids)} if answer_ids else {}
     events = _topic_events(topic)
     accepted_by = accepted_on_behalf_by(topic, events)
     return {
-        "replies": list(replies.order_by("created_at", "id").values_list("pk", "is_hidden", "author_id")),
+        "replies": _reply_rows(topic.pk, topic.first_post_id or 0),
         "answers": [
             {
                 "post": answer_posts[pk],
@@ -294,7 +318,7 @@ def _topic_parts(topic: Topic) -> dict[str, Any]:
             if pk in answer_posts
         ],
         "events": events,
-        "duplicates": list(Topic.objects.filter(duplicate_of=topic).order_by("created_at", "id")),
+        "duplicates": _duplicates_of(topic.pk),
     }
 
 
@@ -331,8 +355,13 @@ def accepted_on_behalf_by(topic: Topic, events: list[TopicEvent]):
 
 
 def _topic_events(topic: Topic) -> list[TopicEvent]:
-    return list(
-        TopicEvent.objects.filter(topic=topic)
+    return _events_of(topic.pk)
+
+
+@prepared
+def _events_of(topic_id: int):
+    return (
+        TopicEvent.objects.filter(topic_id=topic_id)
         .select_related("actor", "other_topic")
         .order_by("created_at", "id")
     )

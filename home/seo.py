@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.html import format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from forum.links import reverse_fast
 from forum.models import Post, Topic
 from forum.querysets import topic_visible_q
 
@@ -51,8 +52,13 @@ DELETED_AUTHOR = "A deleted user"
 
 
 def site_root(request: HttpRequest) -> str:
-    """``scheme://domain`` of the site (no trailing slash)."""
-    return f"{request.scheme}://{get_current_site(request).domain}"
+    """``scheme://domain`` of the site (no trailing slash), worked out once per request (a
+    topic page's structured data makes a dozen absolute addresses)."""
+    root = getattr(request, "_seo_site_root", None)
+    if root is None:
+        root = f"{request.scheme}://{get_current_site(request).domain}"
+        request._seo_site_root = root  # type: ignore[attr-defined]
+    return root
 
 
 def absolute(request: HttpRequest, path: str) -> str:
@@ -131,7 +137,9 @@ def _clean(text: str, limit: int = 5000) -> str:
 def person(request: HttpRequest, user) -> dict[str, Any]:
     if user is None:
         return {"@type": "Person", "name": DELETED_AUTHOR}
-    return {"@type": "Person", "name": user.name, "url": absolute(request, user.get_absolute_url())}
+    # What user.get_absolute_url() gives (reverse_fast answers as reverse() does), for less.
+    profile = reverse_fast("accounts:profile", username=user.username)
+    return {"@type": "Person", "name": user.name, "url": absolute(request, profile)}
 
 
 def breadcrumb_list(request: HttpRequest, trail: list[tuple[str, str | None]]) -> dict[str, Any]:

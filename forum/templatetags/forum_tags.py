@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from forum.models import Topic, TopicEvent
 from forum.reports.responsiveness import format_duration
@@ -66,3 +68,19 @@ def event_icon(event: TopicEvent) -> str:
 def duration(value) -> str:
     """A timedelta as ``3d 4h`` / ``5h 12m`` / ``14m`` (an em dash for none)."""
     return format_duration(value)
+
+
+@register.simple_tag
+def topic_row(topic, index_url: str = "") -> SafeString:
+    """A topic's row in a list (``forum.cards.topic_row``); ``index_url`` defaults to the topic list."""
+    from forum import cards
+
+    return cards.topic_row(topic, index_url or reverse("forum:index"))
+
+
+@register.simple_tag
+def post_card(post, topic, answer_labels=None, anchor=None, company_name: str = "") -> SafeString:
+    """A post card's opening tag, head and body (``forum.cards.post_card``)."""
+    from forum import cards
+
+    return cards.post_card(post, topic, answer_labels or None, anchor, company_name)
