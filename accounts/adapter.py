@@ -1,10 +1,20 @@
+import logging
+import smtplib
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 
 from core.clientip import client_ip
+
+logger = logging.getLogger(__name__)
+
+MAIL_FAILED = (
+    "We could not send the email just now. Your account is safe; please ask for it again in a few minutes."
+)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -32,3 +42,15 @@ class AccountAdapter(DefaultAccountAdapter):
         """allauth's rate limits key clients the way the rest of the site does
         (``core.clientip``: ``TRUSTED_PROXY_COUNT`` proxies in front)."""
         return client_ip(request)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's mail (confirmation, password reset, security notices), sent in the request
+        that asks for it: when the mail server fails, the visitor gets a page that says so and
+        the failure is logged (and reported to error tracking) instead of a server error."""
+        try:
+            super().send_mail(template_prefix, email, context)
+        except (smtplib.SMTPException, OSError):
+            logger.exception("account mail %s could not be sent", template_prefix)
+            request = allauth_context.request
+            if request is not None and hasattr(request, "_messages"):
+                messages.error(request, MAIL_FAILED)
