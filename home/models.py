@@ -23,9 +23,10 @@ class HomePage(Page):
 
     def route(self, request, path_components):
         """Wagtail's routing in two queries whatever the depth: the pages along the path in one
-        query (by slug and depth below this page), then the specific page found. Wagtail's own
-        ``route`` asks for one child per path component and loads each one's specific page (9
-        queries for an FAQ article). The answer is the same: a page whose class routes on its
+        query (by slug and depth below this page), then the fields of the found page's own
+        class (``get_specific(deferred=True)`` keeps the Page fields already loaded). Wagtail's
+        own ``route`` asks for one child per path component and loads each one's specific page
+        (9 queries for an FAQ article). The answer is the same: a page whose class routes on its
         own (any ``route`` other than Wagtail's) is handed the rest of the path as Wagtail
         would; a missing page or a draft at the end is a 404."""
         if not path_components:
@@ -47,9 +48,15 @@ class HomePage(Page):
             if page_class is None or page_class.route is not Page.route:
                 return child.specific.route(request, path_components[index + 1 :])
             parent = child
-        page = parent.specific
-        if not page.live:
+        if not parent.live:
             raise Http404
+        # The page's Page fields came with the path: load only its own class's columns.
+        page = parent.get_specific(deferred=True)
+        own_fields = page.get_deferred_fields()
+        if own_fields:
+            page.refresh_from_db(fields=sorted(own_fields))
+            # treebeard's refresh_from_db forgets the cached parent; it is the one found above.
+            page._cached_parent_obj = parent._cached_parent_obj
         return RouteResult(page)
 
     def get_context(self, request, *args, **kwargs):

@@ -260,11 +260,15 @@ def is_public_page(page) -> bool:
 
 def page_breadcrumbs(request: HttpRequest, page) -> dict[str, Any]:
     """The page's ancestors below the tree root (the site's root page is "Home"), then itself."""
+    from kb.models import page_url
+
+    ancestors = page.breadcrumb_ancestors() if hasattr(page, "breadcrumb_ancestors") else None
+    if ancestors is None:
+        ancestors = page.get_ancestors().filter(depth__gt=1)
     trail: list[tuple[str, str | None]] = []
-    for ancestor in page.get_ancestors().filter(depth__gt=1):
-        path = ancestor.get_url(request=request)
-        trail.append(("Home" if ancestor.depth == 2 else ancestor.title, path))
-    trail.append((page.title, page.get_url(request=request)))
+    for ancestor in ancestors:
+        trail.append(("Home" if ancestor.depth == 2 else ancestor.title, page_url(ancestor, request)))
+    trail.append((page.title, page_url(page, request)))
     return breadcrumb_list(request, trail)
 
 
@@ -279,7 +283,9 @@ def faq_article_structured_data(request: HttpRequest, page) -> list[dict[str, An
     Nothing for a draft, a preview or a private page."""
     if getattr(request, "is_preview", False) or not is_public_page(page):
         return []
-    url = absolute(request, page.get_url(request=request) or "")
+    from kb.models import page_url
+
+    url = absolute(request, page_url(page, request) or "")
     faq = {
         "@context": SCHEMA,
         "@type": "FAQPage",

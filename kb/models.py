@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber, Substr
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from wagtail.admin.panels import (
@@ -25,8 +26,9 @@ from wagtail.admin.panels import (
     PageChooserPanel,
     TabbedInterface,
 )
+from wagtail.coreutils import WAGTAIL_APPEND_SLASH
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageViewRestriction, Site
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
@@ -81,13 +83,94 @@ class AnonymousCachedPage:
         return cached(lambda req: parent_serve(req, *args, **kwargs))(request)
 
 
+class RoutedAncestors:
+    """What a served FAQ page knows of its place in the tree without asking the database again.
+
+    ``HomePage.route`` loads every page along the path in one query and hands each its parent
+    (the cache treebeard's ``get_parent`` keeps), so the breadcrumbs and Wagtail's privacy check
+    need no query of their own for the ancestors; a page that did not come through the router
+    (a preview, a page loaded in code) falls back to Wagtail's queries."""
+
+    def routed_ancestors(self) -> list[Page] | None:
+        """The ancestors below the tree root, top first, when routing loaded them all; else None."""
+        chain: list[Page] = []
+        node = self
+        while node.depth > 2:
+            node = node.__dict__.get("_cached_parent_obj")
+            if node is None:
+                return None
+            chain.append(node)
+        chain.reverse()
+        return chain
+
+    def breadcrumb_ancestors(self) -> list[Page]:
+        """``get_ancestors()`` less the tree root: the breadcrumbs' trail above this page."""
+        known = self.routed_ancestors()
+        return known if known is not None else list(self.get_ancestors().filter(depth__gt=1))
+
+    def get_view_restrictions(self):
+        """Wagtail's, asked once per page object: serving a page asks twice (Wagtail's privacy
+        check, then the structured data), and after routing the ancestors are known. The pages
+        checked are Wagtail's: this page and its ancestors, an alias standing for its source,
+        and the tree root (never an alias) by its path."""
+        restrictions = self.__dict__.get("_view_restrictions")
+        if restrictions is not None:
+            return restrictions
+        ancestors = self.routed_ancestors()
+        if ancestors is None:
+            restrictions = super().get_view_restrictions()
+        else:
+            page_ids = set()
+            for page in [self, *ancestors]:
+                while page.alias_of_id:
+                    page = page.alias_of
+                page_ids.add(page.pk)
+            restrictions = PageViewRestriction.objects.filter(
+                Q(page_id__in=page_ids) | Q(page__path=self.path[: self.steplen])
+            )
+        self._view_restrictions = restrictions
+        return restrictions
+
+
+def page_url(page: Page, request: HttpRequest | None) -> str | None:
+    """``page.get_url(request=request)``, without Wagtail's list of every site's root path when
+    ``page`` lies under the root of the request's own site.
+
+    For such a page Wagtail's answer is always its path on that site: ``Page.get_url_parts``
+    prefers the request's site among the sites the page belongs to, and ``get_url`` then gives
+    the local URL. The list behind the general case lives in Django's cache, so every render
+    from scratch pays a query for it. Anything else (another site's page, translations, a page
+    class with URLs of its own) is left to Wagtail's ``get_url``. The paths are kept on the
+    request (as Wagtail keeps its site list there): a page links its ancestors twice, in the
+    breadcrumbs and in the structured data."""
+    site = Site.find_for_request(request) if isinstance(request, HttpRequest) else None
+    custom = type(page).get_url is not Page.get_url or type(page).get_url_parts is not Page.get_url_parts
+    if (
+        site is None
+        or custom
+        or getattr(settings, "WAGTAIL_I18N_ENABLED", False)
+        or not (page.url_path or "").startswith(site.root_page.url_path)
+    ):
+        return page.get_url(request=request)
+    known = request.__dict__.setdefault("_kb_page_urls", {})
+    if page.url_path not in known:
+        try:
+            path = reverse("wagtail_serve", args=(page.url_path[len(site.root_page.url_path) :],))
+        except NoReverseMatch:
+            path = None
+        else:
+            path = path if WAGTAIL_APPEND_SLASH or path == "/" else path.rstrip("/")
+        known[page.url_path] = path
+    return known[page.url_path]
+
+
 def _visible_children(page: Page, model) -> models.QuerySet:
     """Live, public pages of ``model`` directly below ``page`` (drafts and private pages never
     reach a public listing)."""
     return model.objects.child_of(page).live().public()
 
 
-class FaqIndexPage(ReviewedPublishing, AnonymousCachedPage, Page):
+class FaqIndexPage(ReviewedPublishing, RoutedAncestors, AnonymousCachedPage, Page):
     """The FAQ's front page at ``/faq/``: the most viewed articles and every section."""
 
     intro = RichTextField(features=INTRO_FEATURES, blank=True)
@@ -116,7 +199,7 @@ class FaqIndexPage(ReviewedPublishing, AnonymousCachedPage, Page):
         return context
 
 
-class FaqSectionPage(ReviewedPublishing, AnonymousCachedPage, Page):
+class FaqSectionPage(ReviewedPublishing, RoutedAncestors, AnonymousCachedPage, Page):
     """A product or area of the FAQ, optionally tied to a community category (promotions from
     that category suggest this section)."""
 
@@ -155,7 +238,7 @@ class TaggedFaqArticle(TaggedItemBase):
     content_object = ParentalKey("kb.FaqArticlePage", on_delete=models.CASCADE, related_name="tagged_items")
 
 
-class FaqArticlePage(ReviewedPublishing, Page):
+class FaqArticlePage(ReviewedPublishing, RoutedAncestors, Page):
     """One question (the page title) and its curated answer."""
 
     summary = models.CharField(
@@ -289,12 +372,21 @@ class FaqArticlePage(ReviewedPublishing, Page):
 
     def related_articles(self) -> list[FaqArticlePage]:
         ids = [link.article_id for link in self.related_article_links.all() if link.article_id]
+        if not ids:
+            return []
         pages = FaqArticlePage.objects.live().public().in_bulk(ids)
         return [pages[i] for i in ids if i in pages]
 
     def related_topics(self) -> list:
-        topics = [link.topic for link in self.related_topic_links.select_related("topic") if link.topic]
-        return [topic for topic in topics if not topic.is_hidden]
+        """The linked topics anyone may see, in the editor's order. The topics are loaded only
+        when there are links (most articles have none), by id rather than joined to the links."""
+        from forum.models import Topic
+
+        ids = [link.topic_id for link in self.related_topic_links.all() if link.topic_id]
+        if not ids:
+            return []
+        topics = Topic.objects.in_bulk(ids)
+        return [topics[i] for i in ids if i in topics and not topics[i].is_hidden]
 
     def visible_source_topic(self):
         topic = self.source_topic
@@ -421,10 +513,11 @@ def article_counts(sections: list[FaqSectionPage]) -> dict[int, int]:
 def visitor_vote(*, request: HttpRequest, article: FaqArticlePage) -> HelpfulVote | None:
     """The visitor's own helpful vote on ``article`` (never creates a session)."""
     user = request.user if isinstance(request.user, User) and request.user.is_authenticated else None
-    votes = HelpfulVote.objects.filter(article_id=article.pk)
     if user is not None:
-        return votes.filter(user=user).first()
+        return HelpfulVote.objects.filter(article_id=article.pk, user=user).first()
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if not session_key:
         return None
-    return votes.filter(user__isnull=True, session_key=session_key).first()
+    return HelpfulVote.objects.filter(
+        article_id=article.pk, user__isnull=True, session_key=session_key
+    ).first()

@@ -66,9 +66,12 @@ def test_home_route_costs_two_queries_at_any_depth(tree):
         Page.route(home, request, ["faq", "billing", "how-do-i-pay"])
     assert page.title == "How do I pay?"
     assert len(ours) == 2 < len(wagtails)
-    # The parent is known without another query (the article page's "More in ..." link).
+    # The parent is known without another query (the article page's "More in ..." link), and
+    # so are the article's own fields.
     with CaptureQueriesContext(connection) as more:
         assert page.get_parent().title == "Billing"
+        assert page.answer == "<p>Use a card.</p>" and page.summary == "Pay by card."
+        assert page.get_deferred_fields() == set()
     assert len(more) == 0
 
 
