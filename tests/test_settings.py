@@ -200,3 +200,15 @@ def test_check_deploy_is_silent_with_complete_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("value, wanted", [(None, 5000), ("20000", 20000)])
+def test_the_local_memory_page_cache_holds_a_long_tail_and_is_configurable(monkeypatch, value, wanted):
+    """Django's default of 300 entries held the parts of a few dozen topics."""
+    try:
+        settings = reloaded_base(monkeypatch, REDIS_URL=None, CACHE_MAX_ENTRIES=value)
+        assert settings.CACHES["default"]["OPTIONS"]["MAX_ENTRIES"] == wanted
+        assert settings.CACHES["limits"]["OPTIONS"]["MAX_ENTRIES"] == 100_000
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)

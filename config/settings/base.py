@@ -236,7 +236,10 @@ def cache_from_url(url: str | None, *, name: str = "community", max_entries: int
 # server under different key prefixes (give the limits their own with RATELIMIT_REDIS_URL, e.g.
 # a database number, when the server evicts keys under memory pressure).
 CACHES = {
-    "default": cache_from_url(env("REDIS_URL")),
+    # Without Redis each process keeps its own pages: CACHE_MAX_ENTRIES bounds them (pages are
+    # stored compressed, about 6 KB for a topic page; Django's default of 300 held the parts of
+    # a few dozen topics, so most of a long tail missed).
+    "default": cache_from_url(env("REDIS_URL"), max_entries=env_int("CACHE_MAX_ENTRIES", 5000)),
     "limits": cache_from_url(
         env("RATELIMIT_REDIS_URL") or env("REDIS_URL"), name="community-limits", max_entries=100_000
     ),

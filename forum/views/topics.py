@@ -95,7 +95,7 @@ def topic_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         # What the template's {% url 'account_login' %}?next={{ request.get_full_path|urlencode }}
         # gives, once per page instead of once per post.
         "login_next_url": f"{reverse('account_login')}?next={quote(request.get_full_path())}",
-        **page_cache.fragment_context(page_cache.topic_scope(topic.pk)),
+        **page_cache.fragment_context(page_cache.topic_scope(topic.pk), request=request),
     }
     return render(request, "forum/topic_detail.html", context)
 

@@ -588,3 +588,39 @@ def test_shared_topic_page_turns_odd_page_numbers_into_real_pages(client, custom
     assert response.status_code == 200
     assert shown in html
     assert ("Reply 0 text" in html) == (shown == "Reply 0 text")
+
+
+@pytest.mark.django_db
+def test_pages_are_kept_compressed_and_served_back_byte_for_byte():
+    import pickle
+    import zlib
+
+    from django.core.cache import cache
+
+    TopicFactory(title="A title that repeats " * 200)
+    view = CountingView()
+    wrapped = cached(view)
+    first = wrapped(rf.get("/community/"))
+    [key] = _entries()
+    status, headers, packed = pickle.loads(cache._cache[key])  # noqa: S301 - the test's own cache
+    assert status == 200
+    assert zlib.decompress(packed) == first.content
+    assert len(packed) < len(first.content) / 5
+    second = wrapped(rf.get("/community/"))
+    assert second["X-Page-Cache"] == "hit" and second.content == first.content
+
+
+@pytest.mark.django_db
+def test_a_page_rendered_for_visitors_keeps_no_post_fragments_and_a_members_page_does(client):
+    from django.core.cache import cache
+
+    from tests.factories import PostFactory, UserFactory
+
+    topic = TopicFactory()
+    PostFactory.create_batch(3, topic=topic)
+    cache.clear()
+    assert client.get(topic.get_absolute_url())["X-Page-Cache"] == "miss"
+    assert not [key for key in cache._cache if "forum-post" in key]
+    client.force_login(UserFactory())
+    assert client.get(topic.get_absolute_url()).status_code == 200
+    assert len([key for key in cache._cache if "forum-post" in key]) == 4  # the question and 3 replies
