@@ -26,7 +26,11 @@ Configurations (``--config``, both by default):
   template), Redis (database ``--redis-db``, 3), ``TASKS_BACKEND=database`` with one
   ``manage.py db_worker`` running.
 
-Each (configuration, rate) runs ours then the peer: data copied afresh, server started (2 gunicorn
+``--prime`` measures a warm cache instead of a cold one: each site is started once per
+configuration on fresh data, every address of the mix is requested once with no writer running,
+then the rates run in turn on the running sites (the writes of one rate stay for the next).
+
+Without it, each (configuration, rate) runs ours then the peer: data copied afresh, server started (2 gunicorn
 sync workers, production settings), writers started, ``--warmup`` seconds of readers discarded,
 then ``--duration`` (20) seconds measured, writers stopped, server stopped. Figures: reader req/s,
 p50/p90/p99, page-cache hit share (``X-Page-Cache`` counted in wrk's response callback), errors
@@ -49,6 +53,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,8 +191,15 @@ def _interleave(rank: int, pages: int, categories: int) -> int:
 # --- load and processes --------------------------------------------------------------------------
 
 
-def wrk(base: str, paths_file: Path, seconds: float, conns: int, cookie: str = "") -> dict:
-    env = {**os.environ, "MIXED_PATHS": str(paths_file), "MIXED_COOKIE": cookie}
+def wrk(
+    base: str, paths_file: Path, seconds: float, conns: int, cookie: str = "", once: bool = False
+) -> dict:
+    env = {
+        **os.environ,
+        "MIXED_PATHS": str(paths_file),
+        "MIXED_COOKIE": cookie,
+        "MIXED_ONCE": "1" if once else "",
+    }
     cmd = ["wrk", "-t1", f"-c{conns}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
     cmd += ["-s", str(HERE / "wrk_mixed.lua"), base]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds + 60).stdout
@@ -469,8 +481,52 @@ class Peer:
 
 
 def measure(site, rate: float, paths_file: Path, args) -> dict:
+    """One cold run: fresh data, the server started, the load, the server stopped."""
     site.reset()
     base = site.start()
+    try:
+        result = load(site, base, rate, paths_file, args)
+    finally:
+        result_extra = site.finish()
+    return finish_result(result, result_extra)
+
+
+def prime(site, base: str, paths_file: Path, args) -> dict:
+    """Every address of the mix once, ``--conns`` at a time, with no writer running: the cache of
+    a site that has served this traffic for a while (``--prime``). A plain client, as wrk
+    cannot stop after a number of requests."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    lines = list(dict.fromkeys(paths_file.read_text().splitlines()))
+    cookie = site.cookie()
+
+    def get(line: str) -> int:
+        path, _, flag = line.partition("\t")
+        request = urllib.request.Request(base + path, headers={"Cookie": cookie} if flag == "auth" else {})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+                response.read()
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except OSError:
+            return 0
+
+    started = time.time()
+    with ThreadPoolExecutor(max_workers=args.conns) as pool:
+        statuses = list(pool.map(get, lines))
+    taken = time.time() - started
+    return {
+        "requests": len(lines),
+        "seconds_taken": round(taken, 1),
+        "rps": round(len(lines) / taken, 1) if taken else 0.0,
+        "not_2xx_3xx": sum(1 for status in statuses if not 200 <= status < 400),
+    }
+
+
+def load(site, base: str, rate: float, paths_file: Path, args) -> dict:
+    """Writers at ``rate``, then the readers: ``--warmup`` seconds discarded, ``--duration``
+    measured."""
     writer = None
     try:
         if rate > 0:
@@ -480,9 +536,12 @@ def measure(site, rate: float, paths_file: Path, args) -> dict:
         result = wrk(base, paths_file, args.duration, args.conns, site.cookie())
     finally:
         written = writer_result(writer) if writer else writer_result(None)
-        result_extra = site.finish()
-    result.update(result_extra)
     result["writer"] = written
+    return result
+
+
+def finish_result(result: dict, extra: dict) -> dict:
+    result.update(extra)
     cached = result["hits"] + result["misses"]
     result["hit_share"] = result["hits"] / result["requests"] if result["requests"] else 0.0
     result["cacheable_hit_share"] = result["hits"] / cached if cached else 0.0
@@ -490,6 +549,47 @@ def measure(site, rate: float, paths_file: Path, args) -> dict:
         result["err_status"] + result["err_timeout"] + result["err_read"] + result["err_connect"]
     )
     return result
+
+
+def warm_runs(sites: list, paths: dict, args) -> list[dict]:
+    """``--prime``: each site started once on fresh data and primed once, then every rate in
+    turn on the same running site (ours then the peer for each rate), so the cache stays warm as
+    on a site that keeps serving; the writes of one rate stay for the next (a few hundred rows
+    on tens of thousands)."""
+    bases, primed = {}, {}
+    rows = []
+    try:
+        for site in sites:
+            site.reset()
+            bases[site.name] = site.start()
+            primed[site.name] = prime(site, bases[site.name], paths[site.name], args)
+            log(
+                f"   primed {site.name}: {primed[site.name]['requests']} addresses in "
+                f"{primed[site.name]['seconds_taken']} s ({primed[site.name]['not_2xx_3xx']} not 2xx/3xx)"
+            )
+        for rate in args.rates:
+            row: dict = {"rate": rate}
+            for site in sites:
+                result = load(site, bases[site.name], rate, paths[site.name], args)
+                result["primed"] = primed[site.name]
+                row[site.name] = finish_result(result, {})
+                report(site, rate, row[site.name], args)
+            rows.append(row)
+    finally:
+        for site in sites:
+            extra = site.finish()
+            for row in rows:
+                if site.name in row:
+                    row[site.name].update(extra)
+    return rows
+
+
+def report(site, rate: float, result: dict, args) -> None:
+    log(
+        f"   {site.name:<6} {rate:>4g} w/s: {result['rps']:7.1f} req/s  p50 {result['p50_ms']:6.1f}  "
+        f"p90 {result['p90_ms']:6.1f}  p99 {result['p99_ms']:7.1f} ms  hits {100 * result['hit_share']:3.0f}%  "
+        f"errors {result['errors']}  writes {result['writer']['per_s']}/s"
+    )
 
 
 # --- tables --------------------------------------------------------------------------------------
@@ -547,8 +647,13 @@ def summary(results: dict, args, started: str) -> str:
         f"## Mixed traffic at {args.topics:,} topics{' (with search and FAQ)' if args.with_search else ''}",
         "",
         f"{started}; wrk -t1 -c{args.conns}, {args.duration:g} s measured after {args.warmup:g} s warm-up; "
-        f"{args.workers} gunicorn sync workers each; Zipf s={args.zipf}; readers anonymous. "
-        "Hits: share of all reader responses served from the page cache. Errors: non-2xx/3xx "
+        f"{args.workers} gunicorn sync workers each; Zipf s={args.zipf}; readers anonymous; "
+        + (
+            "cache warm (every address of the mix requested once before each run, writers off). "
+            if args.prime
+            else "cache cold at the start of each run. "
+        )
+        + "Hits: share of all reader responses served from the page cache. Errors: non-2xx/3xx "
         "answers, timeouts and read errors. Ratio: our req/s over Spirit's, same run.",
         "",
     ]
@@ -574,6 +679,12 @@ def main() -> None:
     parser.add_argument("--redis-db", type=int, default=int(os.environ.get("BENCH_REDIS_DB", 3)))
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("BENCH_DIR", HERE / "results")))
     parser.add_argument("--no-spirit", action="store_true", help="measure only this site")
+    parser.add_argument(
+        "--prime",
+        action="store_true",
+        help="before each measured run, request every address of the mix once (a warm cache, as on a "
+        "site that has served this traffic for a while); without it each run starts cold",
+    )
     parser.add_argument("--spirit-seeded", type=Path, help="a copy of the peer harness seeded with --topics")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -601,23 +712,24 @@ def main() -> None:
         if peer is not None:
             peer_file = workdir / "mixed-paths-spirit.txt"
             peer_file.write_text("\n".join(sequence(peer.addresses, args, peer=True)) + "\n")
+        sites = [ours] + ([peer] if peer is not None else [])
+        paths = {"ours": ours_file} | ({"spirit": peer_file} if peer is not None else {})
+        log(f"== {config}")
+        if args.prime:
+            results[config] = warm_runs(sites, paths, args)
+            continue
         rows = []
         for rate in args.rates:
             row = {"rate": rate}
-            for site, paths in ((ours, ours_file), (peer, peer_file if peer else None)):
-                if site is None:
-                    continue
-                result = measure(site, rate, paths, args)
-                row[site.name] = result
-                log(
-                    f"   {config:<10} {site.name:<6} {rate:>4g} w/s: {result['rps']:7.1f} req/s  p50 {result['p50_ms']:6.1f}  "
-                    f"p90 {result['p90_ms']:6.1f}  p99 {result['p99_ms']:7.1f} ms  hits {100 * result['hit_share']:3.0f}%  "
-                    f"errors {result['errors']}  writes {result['writer']['per_s']}/s"
-                )
+            for site in sites:
+                row[site.name] = measure(site, rate, paths[site.name], args)
+                report(site, rate, row[site.name], args)
             rows.append(row)
         results[config] = rows
     text = summary(results, args, started)
-    name = f"mixed-T{args.topics}{'-search' if args.with_search else ''}-{stamp}"
+    name = (
+        f"mixed-T{args.topics}{'-search' if args.with_search else ''}{'-warm' if args.prime else ''}-{stamp}"
+    )
     (workdir / f"{name}.md").write_text(text)
     (workdir / f"{name}.json").write_text(
         json.dumps(
