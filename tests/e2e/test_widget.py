@@ -2,10 +2,12 @@
 the script renders in its Shadow DOM, suggests similar questions while typing, carries the
 typed title into "Ask the community", meets no CSP violation, and neither the shop's styles
 nor the widget's cross the shadow boundary. The iframe variant on such a page too. The
-screenshots in docs/img/ come from here."""
+screenshots go to the test's own folder; ``DOCS_SCREENSHOTS=1`` writes them to docs/img/
+instead, which is how the documentation's pictures are refreshed."""
 
 from __future__ import annotations
 
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,7 +24,17 @@ from tests.factories import CategoryFactory, TopicFactory
 from tests.kb.conftest import make_article, make_section
 from tests.mentions import factories as mention_factories
 
-IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where the screenshots go: docs/img/ only when asked (DOCS_SCREENSHOTS=1), so a test run
+    never rewrites the documentation."""
+    if os.environ.get("DOCS_SCREENSHOTS") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        return DOCS_IMG
+    return tmp_path_factory.mktemp("widget-screenshots")
 
 HOST_CSS = """
 body { font: 15px/1.4 Georgia, serif; margin: 0; background: #faf7f2; color: #222; }
@@ -186,7 +198,7 @@ def shop_page(browser, width: int, height: int):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_widget_script_on_a_strict_csp_shop_page(browser, shop, product):
+def test_widget_script_on_a_strict_csp_shop_page(browser, shop, product, shots):
     context, page, errors = shop_page(browser, 1280, 900)
     console, _ = watch_for_violations(page)
     page.goto(shop.url + "/product.html")
@@ -210,8 +222,7 @@ def test_widget_script_on_a_strict_csp_shop_page(browser, shop, product):
     assert search.evaluate("e => getComputedStyle(e).backgroundColor") != "rgb(255, 255, 0)"
     assert page.locator("#shop-item").evaluate("e => getComputedStyle(e).color") == "rgb(255, 0, 0)"
     assert page.evaluate("document.adoptedStyleSheets.length") == 0
-    IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMG / "widget-1280.png"), full_page=True)
+    page.screenshot(path=str(shots / "widget-1280.png"), full_page=True)
 
     # Suggestions while typing, chosen with the keyboard; the title goes into "Ask".
     search.fill("sync shared folder")
@@ -247,7 +258,7 @@ def test_widget_script_on_a_strict_csp_shop_page(browser, shop, product):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_widget_script_at_390_px(browser, shop, product):
+def test_widget_script_at_390_px(browser, shop, product, shots):
     context, page, errors = shop_page(browser, 390, 844)
     watch_for_violations(page)
     page.goto(shop.url + "/product.html")
@@ -256,13 +267,13 @@ def test_widget_script_at_390_px(browser, shop, product):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     box = page.locator(".community-widget").bounding_box()
     assert box["width"] <= 390
-    page.screenshot(path=str(IMG / "widget-390.png"), full_page=True)
+    page.screenshot(path=str(shots / "widget-390.png"), full_page=True)
     assert violations(page) == [] and not errors
     context.close()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_iframe_variant_on_a_strict_csp_shop_page(browser, shop, product):
+def test_iframe_variant_on_a_strict_csp_shop_page(browser, shop, product, shots):
     context, page, errors = shop_page(browser, 1280, 900)
     console, _ = watch_for_violations(page)
     page.goto(shop.url + "/iframe.html")
@@ -279,7 +290,7 @@ def test_iframe_variant_on_a_strict_csp_shop_page(browser, shop, product):
     assert violations(page) == []
     assert not [m for m in console if "Content Security Policy" in m or "frame" in m.lower()], console
     assert not errors, errors
-    page.screenshot(path=str(IMG / "widget-embed-1280.png"), full_page=True)
+    page.screenshot(path=str(shots / "widget-embed-1280.png"), full_page=True)
     context.close()
 
 
