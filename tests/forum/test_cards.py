@@ -140,3 +140,20 @@ def test_since_equals_the_timesince_filter_from_seconds_to_years():
         local = timezone.template_localtime(now - timedelta(seconds=seconds))
         assert cards.since(local) == timesince_filter(local), seconds
     assert cards.since(None) == timesince_filter(None) == ""
+
+
+def test_the_fast_formatter_escapes_exactly_as_format_html():
+    from django.utils.html import format_html
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    class Marked:
+        def __html__(self):
+            return "<b>marked</b>"
+
+    values = [SCRIPT, "a & b \"q\" 'x'", mark_safe("<i>kept</i>"), 42, None, gettext_lazy("Hidden"), Marked()]
+    for value in values:
+        assert cards._html("<p title='{}'>{}</p>", value, value) == format_html(
+            "<p title='{}'>{}</p>", value, value
+        )
+        assert cards._html("<p>{v}</p>", v=value) == format_html("<p>{v}</p>", v=value)
