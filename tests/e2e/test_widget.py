@@ -36,6 +36,7 @@ def shots(tmp_path_factory) -> Path:
         return DOCS_IMG
     return tmp_path_factory.mktemp("widget-screenshots")
 
+
 HOST_CSS = """
 body { font: 15px/1.4 Georgia, serif; margin: 0; background: #faf7f2; color: #222; }
 header, main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
