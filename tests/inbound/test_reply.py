@@ -147,28 +147,25 @@ def test_revoke_from_the_settings_page_needs_a_signed_in_member(client, ann, top
     assert services.reply_key_version(ann) == 1
 
 
-def test_banned_member_is_refused(ann, topic):
-    ann.is_banned = True
-    ann.banned_reason = "spam"
-    ann.save()
+@pytest.mark.parametrize(
+    "owner, field, value, reason",
+    [
+        ("member", "is_banned", True, "suspended"),
+        ("topic", "is_locked", True, "locked"),
+        ("topic", "is_hidden", True, "hidden"),
+    ],
+)
+def test_reply_to_a_banned_member_or_a_locked_or_hidden_topic_is_refused(
+    ann, topic, owner, field, value, reason
+):
+    target = ann if owner == "member" else topic
+    setattr(target, field, value)
+    if owner == "member":
+        ann.banned_reason = "spam"
+    target.save()
     outcome = receive(build_mail(to=address(ann, topic)), source="test")
-    assert outcome.status == "refused" and "suspended" in outcome.reason
+    assert outcome.status == "refused" and reason in outcome.reason
     assert not replies(topic).exists()
-
-
-def test_locked_topic_is_refused(ann, topic):
-    topic.is_locked = True
-    topic.save()
-    outcome = receive(build_mail(to=address(ann, topic)), source="test")
-    assert outcome.status == "refused" and "locked" in outcome.reason
-    assert not replies(topic).exists()
-
-
-def test_hidden_topic_is_refused(ann, topic):
-    topic.is_hidden = True
-    topic.save()
-    outcome = receive(build_mail(to=address(ann, topic)), source="test")
-    assert outcome.status == "refused" and "hidden" in outcome.reason
 
 
 def test_reply_from_another_address_is_refused(ann, topic):
