@@ -47,6 +47,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile", metavar="PAGE", help="profile this page's renders with cProfile")
     parser.add_argument("--profile-lines", type=int, default=45)
     parser.add_argument(
+        "--profile-all", action="store_true", help="pyinstrument: also show library frames it hides"
+    )
+    parser.add_argument(
         "--profiler",
         choices=["pyinstrument", "cprofile"],
         default="pyinstrument",
@@ -150,7 +153,7 @@ def profile(client, page: dict, args: argparse.Namespace) -> None:
         for _ in range(args.rounds):
             render_once(client, page["path"])
         profiler.stop()
-        print(profiler.output_text(unicode=True, color=False, show_all=False, timeline=False))
+        print(profiler.output_text(unicode=True, color=False, show_all=args.profile_all, timeline=False))
         return
     # CPU time, not wall time: on a shared machine the wall clock also counts other processes.
     profiler = cProfile.Profile(time.process_time)

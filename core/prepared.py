@@ -6,21 +6,34 @@ and for the small indexed reads that make up a page it costs more than running t
 build the topic page's header query with its six joins (``bench/render_cost.py --profile``).
 A page that is not in the page cache pays that on every request.
 
-``prepared(build)`` wraps a function that returns a queryset for integer arguments (primary keys,
-or lists of them). The first call for a *shape* (each argument a number, or a list of some
-length) builds the queryset with stand-in numbers, compiles it once and notes where each
-stand-in landed among the SQL's parameters. Every later call of that shape puts the real values
-in those places and runs the same SQL. The rows become objects through the queryset's own
-iterable, so a prepared call returns what ``list(build(*args))`` returns (model instances with
-their ``select_related`` objects, or ``values_list`` rows), and costs the same number of queries.
+``prepared(build)`` wraps a function that returns a queryset for its arguments: numbers (primary
+keys), strings (slugs, host names), or lists of either. The first call for a *shape* (each
+argument a number, a string, or a list of some length) builds the queryset with stand-in values,
+compiles it once and notes where each stand-in landed among the SQL's parameters. Every later
+call of that shape puts the real values in those places and runs the same SQL. The rows become
+objects through the queryset's own iterable, so a prepared call returns what
+``list(build(*args))`` returns (model instances with their ``select_related`` objects, or
+``values_list`` rows), and costs the same number of queries.
+
+``prepared(keys=n)``: the first ``n`` arguments choose the query's form rather than a value in
+it (a sort order, which filters apply, whose rows are visible). They are passed to ``build`` as
+they are and are part of the shape, so each combination is compiled once.
+
+Two more reads share the compiled SQL of a shape:
+
+- ``query.window(*args, offset=, limit=)``: a page of the rows, the SQL's own text with
+  ``LIMIT %s OFFSET %s`` appended (Django writes a queryset's slice into the SQL text, which
+  would make every page number a shape of its own);
+- ``query.count(*args)``: how many rows, as ``SELECT COUNT(*)`` over the query without its
+  ordering and columns (what ``Paginator`` asks first).
 
 Limits, each falling back to running ``build(*args)`` as usual:
 
-- only integers and lists of integers are prepared (an empty list too, as Django would answer
-  it without a query);
+- only integers, strings and non-empty lists of them are prepared (an empty list runs as
+  Django would answer it, without a query);
 - a query whose SQL does not carry every stand-in as a parameter (Django folded a value into
-  the SQL text), or that cannot be built with them (a slice refuses negative numbers), is
-  never prepared;
+  the SQL text, or changed it, as ``startswith`` does), or that cannot be built with them (a
+  slice refuses negative numbers), is never prepared;
 - a queryset with ``prefetch_related`` is never prepared (prefetching is the queryset's, not
   its iterable's, work);
 - at most ``MAX_SHAPES`` shapes are kept per query and thread; more are run unprepared.
@@ -39,30 +52,42 @@ from django.db import connections
 
 MAX_SHAPES = 64
 
-# Stand-in values: far below any primary key, and distinct for each position.
+# Stand-in values: far below any primary key, and distinct for each position; strings that no
+# form or address can hold (a NUL byte on both sides).
 _STANDIN_BASE = -7_340_000_000_000
 _UNPREPARABLE = object()
+
+
+def _standin_text(number: int) -> str:
+    return f"\x00prepared{number}\x00"
 
 
 class _Compiled:
     """One shape of one query: the SQL, its parameters, where each argument goes, and a
     queryset whose iterable runs the kept compiler."""
 
-    __slots__ = ("sql", "params", "slots", "runner", "compiler", "current")
+    __slots__ = ("sql", "params", "slots", "runner", "compiler", "current", "current_sql")
 
-    def __init__(self, queryset, slots_by_standin: dict[int, tuple[int, int | None]]):
+    def __init__(self, queryset, slots_by_standin: dict[Any, tuple[int, int | None]]):
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
         params = list(params)
         slots: list[tuple[int, int, int | None]] = []
         for index, value in enumerate(params):
-            if type(value) is int and value in slots_by_standin:
+            if type(value) in (int, str) and value in slots_by_standin:
                 arg, item = slots_by_standin[value]
                 slots.append((index, arg, item))
-        complete = len(slots) == len(slots_by_standin) and not queryset._prefetch_related_lookups
+        # Every stand-in must be somewhere among the parameters (some more than once).
+        found = {(arg, item) for _index, arg, item in slots}
+        complete = (
+            found == set(slots_by_standin.values())
+            and not queryset._prefetch_related_lookups
+            and not queryset.query.is_sliced
+        )
         self.slots = slots if complete else None
         self.sql, self.params, self.compiler = sql, params, compiler
         self.current: tuple = ()
+        self.current_sql = sql
         # The compiler has worked out its columns, joins and converters: keep them, and answer
         # its as_sql() with the kept SQL and this call's parameters.
         compiler.as_sql = self._as_sql
@@ -73,12 +98,22 @@ class _Compiled:
         self.runner = runner
 
     def _as_sql(self, *args, **kwargs) -> tuple[str, tuple]:
-        return self.sql, self.current
+        return self.current_sql, self.current
 
-    def run(self, args: Sequence[Any]) -> list:
+    def _params(self, args: Sequence[Any]) -> list:
         params = list(self.params)
         for index, arg, item in self.slots or ():
             params[index] = args[arg] if item is None else args[arg][item]
+        return params
+
+    def run(self, args: Sequence[Any], window: tuple[int, int] | None = None) -> list:
+        params = self._params(args)
+        if window is None:
+            self.current_sql = self.sql
+        else:
+            limit, offset = window
+            self.current_sql = f"{self.sql} LIMIT %s OFFSET %s"
+            params += [limit, offset]
         self.current = tuple(params)
         self.compiler.connection = connections[self.runner.db]
         try:
@@ -86,53 +121,88 @@ class _Compiled:
         finally:
             self.current = ()
 
+    def scalar(self, args: Sequence[Any]) -> Any:
+        """The first column of the first row (a count query's answer)."""
+        with connections[self.runner.db].cursor() as cursor:
+            cursor.execute(self.sql, self._params(args))
+            row = cursor.fetchone()
+        return row[0] if row else None
+
 
 class PreparedQuery:
     """A queryset-building function whose SQL is compiled once per shape (see the module)."""
 
-    def __init__(self, build: Callable[..., Any]):
+    def __init__(self, build: Callable[..., Any], keys: int = 0):
         self.build = build
+        self.keys = keys
         self._local = threading.local()
         self.__doc__ = build.__doc__
         self.__name__ = getattr(build, "__name__", "prepared")
 
     def __call__(self, *args: Any) -> list:
-        shape = _shape(args)
-        if shape is None:
-            return list(self.build(*args))
-        compiled: dict = self._local.__dict__.setdefault("compiled", {})
-        alias = _alias()
-        key = (alias, shape)
-        entry = compiled.get(key)
+        entry = self._entry(args, "rows")
         if entry is None:
-            if len(compiled) >= MAX_SHAPES:
-                return list(self.build(*args))
-            entry = compiled[key] = self._compile(args)
-        if not isinstance(entry, _Compiled) or entry.slots is None:
             return list(self.build(*args))
         return entry.run(args)
 
-    def _compile(self, args: Sequence[Any]) -> _Compiled | object:
-        standins: list[Any] = []
-        slots: dict[int, tuple[int, int | None]] = {}
+    def window(self, *args: Any, offset: int, limit: int) -> list:
+        """Rows ``offset`` to ``offset + limit`` of what ``build(*args)`` gives."""
+        if offset < 0 or limit < 0:
+            raise ValueError("offset and limit cannot be negative")
+        if limit == 0:
+            return []
+        entry = self._entry(args, "rows")
+        if entry is None:
+            return list(self.build(*args)[offset : offset + limit])
+        return entry.run(args, window=(limit, offset))
+
+    def count(self, *args: Any) -> int:
+        """How many rows ``build(*args)`` gives (``queryset.count()``)."""
+        entry = self._entry(args, "count")
+        if entry is None:
+            return self.build(*args).count()
+        return int(entry.scalar(args))
+
+    def _entry(self, args: Sequence[Any], form: str) -> _Compiled | None:
+        shape = _shape(args, self.keys)
+        if shape is None:
+            return None
+        compiled: dict = self._local.__dict__.setdefault("compiled", {})
+        key = (_alias(), form, shape)
+        entry = compiled.get(key)
+        if entry is None:
+            if len(compiled) >= MAX_SHAPES:
+                return None
+            entry = compiled[key] = self._compile(args, form)
+        if not isinstance(entry, _Compiled) or entry.slots is None:
+            return None
+        return entry
+
+    def _compile(self, args: Sequence[Any], form: str) -> _Compiled | object:
+        standins: list[Any] = list(args[: self.keys])
+        slots: dict[Any, tuple[int, int | None]] = {}
         counter = _STANDIN_BASE
-        for position, arg in enumerate(args):
-            if isinstance(arg, int):
-                counter -= 1
-                slots[counter] = (position, None)
-                standins.append(counter)
+
+        def standin(value: Any, place: tuple[int, int | None]) -> Any:
+            nonlocal counter
+            counter -= 1
+            made = counter if type(value) is int else _standin_text(counter)
+            slots[made] = place
+            return made
+
+        for position in range(self.keys, len(args)):
+            arg = args[position]
+            if isinstance(arg, (list, tuple)):
+                standins.append([standin(value, (position, item)) for item, value in enumerate(arg)])
             else:
-                values = []
-                for item in range(len(arg)):
-                    counter -= 1
-                    slots[counter] = (position, item)
-                    values.append(counter)
-                standins.append(values)
+                standins.append(standin(arg, (position, None)))
         try:
             queryset = self.build(*standins)
+            if form == "count":
+                queryset = _count_query(queryset)
         except (ValueError, TypeError):
-            # The stand-ins went where a queryset takes no negative number (a slice): such a
-            # query is run as it is.
+            # The stand-ins went where a queryset takes no such value (a slice refuses negative
+            # numbers, an integer field a string): such a query is run as it is.
             return _UNPREPARABLE
         return _Compiled(queryset, slots)
 
@@ -141,21 +211,48 @@ class PreparedQuery:
         self._local.__dict__.pop("compiled", None)
 
 
-def prepared(build: Callable[..., Any]) -> PreparedQuery:
-    """Decorator: ``build(*ints_or_int_lists)`` returns a queryset; calling the result returns
-    the list that queryset gives, with its SQL compiled once per shape."""
-    return PreparedQuery(build)
+def _count_query(queryset):
+    """A queryset whose compiled SQL is ``SELECT COUNT(*) FROM (<queryset's rows>)``, kept by
+    ``_Compiled`` for ``scalar``: the rows' query without its ordering, one column."""
+    inner = queryset.order_by().values("pk")
+    compiler = inner.query.get_compiler(using=inner.db)
+    inner_sql_of = compiler.as_sql
+
+    def as_sql(*args, **kwargs):
+        sql, params = inner_sql_of(*args, **kwargs)
+        # Django compiled sql with its values as parameters; only the wrapper is text.
+        return f"SELECT COUNT(*) FROM ({sql}) prepared_count", params  # noqa: S608
+
+    compiler.as_sql = as_sql
+    inner.query.get_compiler = lambda *args, **kwargs: compiler
+    return inner
 
 
-def _shape(args: Sequence[Any]) -> tuple | None:
-    shape: list[int | None] = []
-    for arg in args:
-        if type(arg) is int:
-            shape.append(None)
-        elif isinstance(arg, (list, tuple)) and arg and all(type(v) is int for v in arg):
-            shape.append(len(arg))
+def prepared(build: Callable[..., Any] | None = None, *, keys: int = 0):
+    """Decorator: ``build(*keys, *values)`` returns a queryset; calling the result returns the
+    list that queryset gives, with its SQL compiled once per shape. ``@prepared`` or
+    ``@prepared(keys=n)`` (see the module)."""
+    if build is None:
+        return lambda function: PreparedQuery(function, keys)
+    return PreparedQuery(build, keys)
+
+
+def _shape(args: Sequence[Any], keys: int = 0) -> tuple | None:
+    shape: list[Any] = [("key", arg) for arg in args[:keys]]
+    for arg in args[keys:]:
+        kind = type(arg)
+        if kind is int or kind is str:
+            shape.append(kind.__name__)
+        elif isinstance(arg, (list, tuple)) and arg and all(type(v) is type(arg[0]) for v in arg):
+            if type(arg[0]) not in (int, str):
+                return None
+            shape.append((type(arg[0]).__name__, len(arg)))
         else:
             return None
+    try:
+        hash(tuple(shape))
+    except TypeError:
+        return None
     return tuple(shape)
 
 

@@ -21,7 +21,8 @@ from wagtail.search.queryset import SearchableQuerySetMixin
 from accounts import roles
 
 
-def _sees_everything(user) -> bool:
+def sees_hidden(user) -> bool:
+    """Whether hidden topics and posts are listed for ``user`` (moderators and staff)."""
     return user is not None and roles.is_moderator(user)
 
 
@@ -35,7 +36,7 @@ def topic_visible_q(user=None, *, prefix: str = "", include_own: bool = False) -
     ``prefix`` applies it through a relation (``"topic__"``); ``include_own`` lets a hidden
     topic through for its own author (opening it, notifications about it) rather than listing.
     """
-    if _sees_everything(user):
+    if sees_hidden(user):
         return Q()
     q = Q(**{f"{prefix}is_hidden": False})
     if include_own and _is_person(user):
@@ -49,7 +50,7 @@ def post_visible_q(user=None, *, prefix: str = "", with_topic: bool = False) -> 
     ``with_topic`` also requires the post's topic to be listed (``topic_visible_q``), for lists
     of posts outside their topic page (profiles, search).
     """
-    if _sees_everything(user):
+    if sees_hidden(user):
         return Q()
     q = Q(**{f"{prefix}is_hidden": False})
     if _is_person(user):

@@ -23,6 +23,7 @@ from core.prepared import prepared
 from forum import cache as page_cache
 from forum import permissions
 from forum.models import Category, Post, Topic, TopicEvent
+from forum.querysets import sees_hidden
 
 SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "activity": ("Latest activity", ("-last_activity_at", "-id")),
@@ -75,20 +76,72 @@ def topic_list(user, filters: TopicFilters | None = None) -> QuerySet[Topic]:
     """The topic list for ``user`` with ``filters`` applied, category and author joined; a
     page of it goes through ``with_tags`` before it is shown (a fixed number of queries per
     page)."""
-    filters = filters or TopicFilters()
-    topics = visible_topics(user)
-    if filters.kind:
-        topics = topics.filter(kind=filters.kind)
-    if filters.status:
-        topics = topics.filter(status=filters.status)
+    keys, values = _list_arguments(user, filters or TopicFilters())
+    return _listed_topics.build(*keys, *values)
+
+
+def topic_list_page(user, filters: TopicFilters | None, page_number: Any, per_page: int) -> Page:
+    """A page of ``topic_list(user, filters)``, as ``paginate`` gives it: a missing, odd or
+    out-of-range page number gives a real page. Its count and its rows are prepared queries
+    (``core.prepared``), compiled once per form of list (who is looking, the sort, which filters
+    apply), so a list page that is not in the page cache does not build its SQL again."""
+    keys, values = _list_arguments(user, filters or TopicFilters())
+    return Paginator(_PreparedList(_listed_topics, (*keys, *values)), per_page).get_page(page_number)
+
+
+def _list_arguments(user, filters: TopicFilters) -> tuple[tuple, list]:
+    """The keys that give a topic list its form, and the values its SQL takes."""
+    present: list[str] = []
+    values: list[Any] = []
+    for name in ("kind", "status", "tag"):
+        value = getattr(filters, name)
+        if value:
+            present.append(name)
+            values.append(value)
     if filters.category is not None:
-        topics = topics.filter(category=filters.category)
-    if filters.unanswered:
+        present.append("category")
+        values.append(filters.category.pk)
+    sort = filters.sort if filters.sort in SORTS else DEFAULT_SORT
+    keys = (sees_hidden(user), sort, bool(filters.unanswered), tuple(present))
+    return keys, values
+
+
+@prepared(keys=4)
+def _listed_topics(everything: bool, sort: str, unanswered: bool, present: tuple[str, ...], *values):
+    topics = Topic.objects.all() if everything else Topic.objects.visible(None)
+    filters = dict(zip(present, values, strict=True))
+    if "kind" in filters:
+        topics = topics.filter(kind=filters["kind"])
+    if "status" in filters:
+        topics = topics.filter(status=filters["status"])
+    if "category" in filters:
+        topics = topics.filter(category_id=filters["category"])
+    if unanswered:
         topics = topics.filter(unanswered_q())
-    if filters.tag:
-        topics = topics.filter(tags__slug=filters.tag)
-    order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])[1]
-    return topics.select_related("category", "author").order_by(*order)
+    if "tag" in filters:
+        topics = topics.filter(tags__slug=filters["tag"])
+    return topics.select_related("category", "author").order_by(*SORTS[sort][1])
+
+
+class _PreparedList:
+    """What ``Paginator`` asks of its list, a count and a slice, answered by a prepared query's
+    ``count`` and ``window``."""
+
+    ordered = True
+
+    def __init__(self, query, args: tuple):
+        self.query, self.args = query, args
+
+    def count(self) -> int:
+        return self.query.count(*self.args)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list:
+        start = index.start or 0
+        stop = self.count() if index.stop is None else index.stop
+        return self.query.window(*self.args, offset=start, limit=max(0, stop - start))
 
 
 def with_tags(topics) -> list[Topic]:
@@ -144,6 +197,12 @@ def categories() -> QuerySet[Category]:
     return Category.objects.order_by("order", "name")
 
 
+@prepared
+def category_list() -> list[Category]:
+    """``categories()`` as a list, its SQL compiled once per process (``core.prepared``)."""
+    return categories()
+
+
 def tag_exists(slug: str) -> bool:
     """Whether some topic has been tagged ``slug`` (tags are created with their first topic)."""
     from taggit.models import Tag
@@ -152,7 +211,13 @@ def tag_exists(slug: str) -> bool:
 
 
 def category_by_slug(slug: str) -> Category | None:
-    return Category.objects.filter(slug=slug).first()
+    found = _category_with_slug(slug)  # slugs are unique
+    return found[0] if found else None
+
+
+@prepared
+def _category_with_slug(slug: str):
+    return Category.objects.filter(slug=slug)
 
 
 def topic_for_page(pk: int) -> Topic | None:

@@ -42,7 +42,7 @@ def topic_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         category = selectors.category_by_slug(slug)
         if category is None:
             raise Http404("No such category.")
-    all_categories = list(selectors.categories())
+    all_categories = selectors.category_list()
     form = TopicFilterForm(request.GET or None, categories=all_categories)
     filters = form.filters(category=category)
     is_moderator = permissions.is_moderator(request.user)
@@ -51,10 +51,8 @@ def topic_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     )
 
     def render_results() -> str:
-        page = selectors.paginate(
-            selectors.topic_list(request.user, filters),
-            request.GET.get("page"),
-            settings.FORUM_TOPICS_PER_PAGE,
+        page = selectors.topic_list_page(
+            request.user, filters, request.GET.get("page"), settings.FORUM_TOPICS_PER_PAGE
         )
         topics = selectors.with_tags(page.object_list)
         results = {"category": category, "page": page, "topics": topics, "any_filter": any_filter}

@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from unittest import mock
 
+from django.db.models import Q
 from django.db.models.sql.compiler import SQLCompiler
 
 import pytest
 
 from core.prepared import MAX_SHAPES, prepared
 from forum.models import Post, Topic
-from tests.factories import PostFactory, TopicFactory
+from tests.factories import CategoryFactory, PostFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +40,41 @@ def first_n_topics(n: int):
     return Topic.objects.order_by("pk")[:n]
 
 
+@prepared
+def topics_by_slug_or_title(text: str):
+    # The same string twice among the parameters, as Wagtail's site lookup has its host name.
+    return Topic.objects.filter(Q(slug=text) | Q(title=text)).order_by("pk")
+
+
+@prepared
+def topics_by_slugs(slugs: list[str]):
+    return Topic.objects.filter(slug__in=slugs).order_by("pk")
+
+
+@prepared
+def titles_starting(prefix: str):
+    # startswith escapes the value and adds a wildcard: the stand-in is not among the
+    # parameters as it was given, so this is never prepared.
+    return Topic.objects.filter(title__startswith=prefix).order_by("pk")
+
+
+@prepared(keys=2)
+def listed(order: str, hidden: bool, category_id: int):
+    return Topic.objects.filter(is_hidden=hidden, category_id=category_id).order_by(order, "pk")
+
+
 @pytest.fixture(autouse=True)
 def fresh_shapes():
-    for query in (topic_with_author, post_rows, posts_by_pk, first_n_topics):
+    for query in (
+        topic_with_author,
+        post_rows,
+        posts_by_pk,
+        first_n_topics,
+        topics_by_slug_or_title,
+        topics_by_slugs,
+        titles_starting,
+        listed,
+    ):
         query.forget()
     yield
 
@@ -112,7 +145,7 @@ def test_a_value_written_into_the_sql_text_is_never_prepared():
     assert [t.pk for t in first_n_topics(3)] == all_pks[:3]
 
 
-def test_arguments_that_are_not_integers_run_the_queryset_as_it_is():
+def test_a_string_where_the_field_takes_a_number_runs_the_queryset_as_it_is():
     topic = TopicFactory()
     with compiles() as as_sql:
         assert [t.pk for t in topic_with_author(str(topic.pk))] == [topic.pk]
@@ -150,3 +183,78 @@ def test_each_thread_compiles_its_own_and_gets_its_own_rows():
         thread.join()
     for index in range(4):
         assert results[index] == [t.pk for t in topics[index:] + topics[:index]]
+
+
+def test_strings_are_prepared_even_where_one_value_fills_several_parameters(django_assert_num_queries):
+    one = TopicFactory(title="Resetting the router", slug="reset-router")
+    two = TopicFactory(title="reset-hub", slug="hub-reset")
+    assert [t.pk for t in topics_by_slug_or_title("reset-router")] == [one.pk]
+    with compiles() as as_sql, django_assert_num_queries(1):
+        assert [t.pk for t in topics_by_slug_or_title("reset-hub")] == [two.pk]
+    assert as_sql.call_count == 0
+    assert [t.pk for t in topics_by_slug_or_title("Resetting the router")] == [one.pk]
+    assert topics_by_slug_or_title("nothing-like-it") == []
+    # Quotes and wildcards are values, not SQL.
+    assert topics_by_slug_or_title("x' OR '1'='1") == []
+    assert topics_by_slug_or_title("%") == []
+
+
+def test_lists_of_strings_are_prepared_per_length():
+    topics = [TopicFactory(slug=f"topic-{n}") for n in range(3)]
+    assert [t.pk for t in topics_by_slugs(["topic-0", "topic-2"])] == [topics[0].pk, topics[2].pk]
+    with compiles() as as_sql:
+        assert [t.pk for t in topics_by_slugs(["topic-1", "nope"])] == [topics[1].pk]
+    assert as_sql.call_count == 0
+    assert [t.pk for t in topics_by_slugs(["topic-0", "topic-1", "topic-2"])] == [t.pk for t in topics]
+    # A list mixing numbers and strings is no shape: run as it is.
+    assert topics_by_slugs(["topic-0", 5]) == [topics[0]]
+
+
+def test_a_string_the_lookup_rewrites_is_never_prepared():
+    one = TopicFactory(title="Alpha one")
+    two = TopicFactory(title="Beta two")
+    with compiles() as as_sql:
+        assert [t.pk for t in titles_starting("Alpha")] == [one.pk]
+        assert [t.pk for t in titles_starting("Beta")] == [two.pk]
+        assert titles_starting("%") == []
+    # One compilation that found the stand-in missing, then each call built as usual.
+    assert as_sql.call_count == 1 + 3
+
+
+def test_keys_choose_the_form_and_each_combination_is_compiled_once():
+    category = CategoryFactory()
+    old = TopicFactory(category=category, title="b old")
+    new = TopicFactory(category=category, title="a new")
+    gone = TopicFactory(category=category, title="c gone", is_hidden=True)
+    assert [t.pk for t in listed("title", False, category.pk)] == [new.pk, old.pk]
+    assert [t.pk for t in listed("-title", False, category.pk)] == [old.pk, new.pk]
+    assert [t.pk for t in listed("title", True, category.pk)] == [gone.pk]
+    with compiles() as as_sql:
+        assert [t.pk for t in listed("-title", False, category.pk)] == [old.pk, new.pk]
+        assert listed("title", False, category.pk + 1000) == []
+    assert as_sql.call_count == 0
+    assert len(listed._local.compiled) == 3
+
+
+def test_windows_and_counts_equal_the_querysets_slices_and_count(django_assert_num_queries):
+    category = CategoryFactory()
+    topics = TopicFactory.create_batch(7, category=category)
+    TopicFactory.create_batch(2)  # elsewhere
+    expected = [t.pk for t in sorted(topics, key=lambda t: t.title)]
+    assert listed.count("title", False, category.pk) == 7
+    for offset, limit in ((0, 3), (3, 3), (6, 3), (9, 3), (2, 1)):
+        rows = listed.window("title", False, category.pk, offset=offset, limit=limit)
+        assert [t.pk for t in rows] == expected[offset : offset + limit]
+    with compiles() as as_sql, django_assert_num_queries(2):
+        assert listed.count("title", False, category.pk) == 7
+        assert len(listed.window("title", False, category.pk, offset=0, limit=5)) == 5
+    assert as_sql.call_count == 0
+    assert listed.count("title", True, category.pk) == 0
+    assert listed.window("title", False, category.pk, offset=0, limit=0) == []
+    with pytest.raises(ValueError):
+        listed.window("title", False, category.pk, offset=-1, limit=3)
+    # Unprepared arguments fall back to the queryset's own slice and count.
+    assert [t.pk for t in first_n_topics.window(5, offset=1, limit=2)] == [
+        t.pk for t in Topic.objects.order_by("pk")[:5][1:3]
+    ]
+    assert first_n_topics.count(5) == 5

@@ -28,6 +28,45 @@ def test_topic_list_filters_combine(staff):
     assert list(selectors.topic_list(AnonymousUser(), filters)) == [idea]
 
 
+def test_a_prepared_list_page_holds_what_the_querysets_page_holds(moderator, django_assert_num_queries):
+    """topic_list_page (count and rows as prepared queries) against Django's Paginator over
+    the queryset, for every filter, both audiences, several sorts and every page number."""
+    import itertools
+
+    billing, other = CategoryFactory(slug="billing", name="Billing"), CategoryFactory()
+    kinds, statuses = ["question", "idea", "problem"], ["open", "answered", "solved"]
+    for n in range(23):
+        topic = TopicFactory(
+            category=billing if n % 2 else other,
+            kind=kinds[n % 3],
+            status=statuses[n % 3],
+            is_hidden=n % 7 == 0,
+            metoo_count=n % 5,
+            title=f"Topic {n}",
+        )
+        if n % 4 == 0:
+            topic.tags.add("wifi")
+    audiences = (AnonymousUser(), moderator)
+    forms = [
+        selectors.TopicFilters(),
+        selectors.TopicFilters(kind="idea"),
+        selectors.TopicFilters(status="open", category=billing),
+        selectors.TopicFilters(tag="wifi", sort="metoo"),
+        selectors.TopicFilters(unanswered=True, sort="newest"),
+        selectors.TopicFilters(kind="question", status="open", tag="wifi", category=billing, sort="votes"),
+        selectors.TopicFilters(sort="no-such-sort"),
+    ]
+    for user, filters, page_number in itertools.product(audiences, forms, ["1", "2", "3", "99", None, "x"]):
+        expected = selectors.paginate(selectors.topic_list(user, filters), page_number, 4)
+        got = selectors.topic_list_page(user, filters, page_number, 4)
+        assert list(got.object_list) == list(expected.object_list), (user, filters, page_number)
+        assert (got.number, got.paginator.count) == (expected.number, expected.paginator.count)
+    # A page costs two queries (count, rows) and builds no SQL once its form has been seen.
+    with django_assert_num_queries(2):
+        page = selectors.topic_list_page(moderator, forms[3], "2", 4)
+    assert [t.title for t in page.object_list]
+
+
 def test_topic_list_unanswered_means_no_staff_reply_and_no_accepted_answer(customer, staff):
     plain = TopicFactory(title="Nobody answered")
     staff_replied = TopicFactory(title="Staff replied")
