@@ -32,8 +32,8 @@ Limits, each falling back to running ``build(*args)`` as usual:
 - only integers, strings and non-empty lists of them are prepared (an empty list runs as
   Django would answer it, without a query);
 - a query whose SQL does not carry every stand-in as a parameter (Django folded a value into
-  the SQL text, or changed it, as ``startswith`` does), or that cannot be built with them (a
-  slice refuses negative numbers), is never prepared;
+  the SQL text, as it does a slice, or changed it, as ``startswith`` does), or that cannot be
+  built with them (a string for an integer column), is never prepared;
 - a queryset with ``prefetch_related`` is never prepared (prefetching is the queryset's, not
   its iterable's, work);
 - at most ``MAX_SHAPES`` shapes are kept per query and thread; more are run unprepared.
@@ -48,13 +48,16 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 
 MAX_SHAPES = 64
 
-# Stand-in values: far below any primary key, and distinct for each position; strings that no
-# form or address can hold (a NUL byte on both sides).
-_STANDIN_BASE = -7_340_000_000_000
+# Stand-in values, distinct for each position: odd numbers that fit every integer column
+# from 32 bits up (Django drops or refuses a lookup whose value overflows its column, which
+# would leave the stand-in out of the SQL); strings that no form or address can hold (a NUL
+# byte on both sides).
+_STANDIN_BASE = 2_109_876_543
 _UNPREPARABLE = object()
 
 
@@ -185,7 +188,7 @@ class PreparedQuery:
 
         def standin(value: Any, place: tuple[int, int | None]) -> Any:
             nonlocal counter
-            counter -= 1
+            counter -= 2
             made = counter if type(value) is int else _standin_text(counter)
             slots[made] = place
             return made
@@ -200,11 +203,11 @@ class PreparedQuery:
             queryset = self.build(*standins)
             if form == "count":
                 queryset = _count_query(queryset)
-        except (ValueError, TypeError):
-            # The stand-ins went where a queryset takes no such value (a slice refuses negative
-            # numbers, an integer field a string): such a query is run as it is.
+            return _Compiled(queryset, slots)
+        except (ValueError, TypeError, EmptyResultSet, FullResultSet):
+            # The stand-ins went where a queryset takes no such value (an integer column takes
+            # no string, a small integer no stand-in): such a query is run as it is.
             return _UNPREPARABLE
-        return _Compiled(queryset, slots)
 
     def forget(self) -> None:
         """Drop this thread's compiled shapes (tests that change the database settings)."""

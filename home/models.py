@@ -5,6 +5,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 from wagtail.url_routing import RouteResult
 
+from core.prepared import prepared
+
 
 class HomePage(Page):
     """The root of the site's page tree: one search box, popular FAQ, recent and unanswered
@@ -26,17 +28,14 @@ class HomePage(Page):
         query (by slug and depth below this page), then the fields of the found page's own
         class (``get_specific(deferred=True)`` keeps the Page fields already loaded). Wagtail's
         own ``route`` asks for one child per path component and loads each one's specific page
-        (9 queries for an FAQ article). The answer is the same: a page whose class routes on its
+        (9 queries for an FAQ article). The path query is prepared (``core.prepared``): it asks
+        by depth and slug only, and the walk from this page keeps the pages below it (a page of
+        another site's tree with the same slug at that depth is read and passed over). The answer is the same: a page whose class routes on its
         own (any ``route`` other than Wagtail's) is handed the rest of the path as Wagtail
         would; a missing page or a draft at the end is a 404."""
         if not path_components:
             return super().route(request, path_components)
-        found = Page.objects.filter(
-            path__startswith=self.path,
-            depth__gt=self.depth,
-            depth__lte=self.depth + len(path_components),
-            slug__in=set(path_components),
-        )
+        found = _pages_along(self.depth + 1, self.depth + len(path_components), sorted(set(path_components)))
         by_place = {(page.depth, page.slug, page.path[: -Page.steplen]): page for page in found}
         parent = self
         for index, slug in enumerate(path_components):
@@ -65,3 +64,10 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(home_sections(request))
         return context
+
+
+@prepared
+def _pages_along(depth_from: int, depth_to: int, slugs: list[str]):
+    """Pages with one of ``slugs`` at a depth from ``depth_from`` to ``depth_to`` (the
+    candidates along a path, for ``HomePage.route``)."""
+    return Page.objects.filter(depth__gte=depth_from, depth__lte=depth_to, slug__in=slugs)

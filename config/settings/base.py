@@ -148,6 +148,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "home.sites.PreparedSiteMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -63,6 +63,14 @@ def listed(order: str, hidden: bool, category_id: int):
     return Topic.objects.filter(is_hidden=hidden, category_id=category_id).order_by(order, "pk")
 
 
+@prepared
+def runs_of_attempt(attempt: int):
+    from ops.models import JobRun
+
+    # A small-integer column: no stand-in fits it, so Django would leave it out of the SQL.
+    return JobRun.objects.filter(attempt=attempt).order_by("pk")
+
+
 @pytest.fixture(autouse=True)
 def fresh_shapes():
     for query in (
@@ -74,6 +82,7 @@ def fresh_shapes():
         topics_by_slugs,
         titles_starting,
         listed,
+        runs_of_attempt,
     ):
         query.forget()
     yield
@@ -258,3 +267,12 @@ def test_windows_and_counts_equal_the_querysets_slices_and_count(django_assert_n
         t.pk for t in Topic.objects.order_by("pk")[:5][1:3]
     ]
     assert first_n_topics.count(5) == 5
+
+
+def test_a_column_too_small_for_the_stand_in_runs_the_queryset_as_it_is():
+    from ops.models import JobRun
+
+    first, second = JobRun.objects.create(job="a", attempt=1), JobRun.objects.create(job="b", attempt=2)
+    assert runs_of_attempt(1) == [first]
+    assert runs_of_attempt(2) == [second]
+    assert runs_of_attempt(3) == []

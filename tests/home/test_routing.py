@@ -89,3 +89,25 @@ def test_home_route_hands_over_to_a_page_that_routes_itself(tree, monkeypatch):
     result = home.route(RequestFactory().get("/"), ["faq", "billing", "how-do-i-pay"])
     assert seen == [["billing", "how-do-i-pay"]]
     assert result.page.title == "How do I pay?"
+
+
+def test_home_route_passes_over_pages_of_another_tree_with_the_same_slugs(tree):
+    """The path query asks by depth and slug only: a second site's tree whose pages have the
+    same slugs at the same depths is read and passed over, never routed to."""
+    home, index = tree
+    other_root = Page.get_first_root_node().add_child(instance=Page(title="Other site", slug="other-home"))
+    other_faq = other_root.add_child(instance=Page(title="Other FAQ", slug="faq"))
+    other_billing = other_faq.add_child(instance=Page(title="Other billing", slug="billing"))
+    other_billing.add_child(instance=Page(title="Other answer", slug="how-do-i-pay"))
+    other_billing.add_child(instance=Page(title="Only over there", slug="elsewhere"))
+    assert other_faq.depth == index.depth
+    for path in (
+        ["faq"],
+        ["faq", "billing"],
+        ["faq", "billing", "how-do-i-pay"],
+        ["faq", "billing", "elsewhere"],
+    ):
+        assert _route(home, path, wagtail=False) == _route(home, path, wagtail=True)
+    result = home.route(RequestFactory().get("/"), ["faq", "billing", "how-do-i-pay"])
+    assert result.page.title == "How do I pay?"
+    assert _route(home, ["faq", "billing", "elsewhere"], wagtail=False) == "404"
