@@ -64,6 +64,16 @@ def test_env_example_lists_every_variable_the_settings_read():
     assert not missing, f"add to deploy/.env.example: {sorted(missing)}"
 
 
+def test_env_example_lists_each_variable_once():
+    names = [
+        match.group(1)
+        for line in (ROOT / "deploy/.env.example").read_text().splitlines()
+        if (match := ENV_EXAMPLE_LINE.match(line))
+    ]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    assert not twice, f"listed more than once in deploy/.env.example: {twice}"
+
+
 def test_env_example_lists_nothing_the_settings_do_not_read():
     stale = set(env_example()) - settings_env_reads() - READ_ELSEWHERE
     assert not stale, f"not read by any setting: {sorted(stale)}"
