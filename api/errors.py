@@ -125,7 +125,8 @@ def install(api) -> None:
         )
 
     @api.exception_handler(RateLimitExceeded)
-    def posting_too_fast(request: HttpRequest, exc: RateLimitExceeded) -> HttpResponse:
+    def too_fast(request: HttpRequest, exc: RateLimitExceeded) -> HttpResponse:
+        # Posting too fast, or searching too often from one client (core.ratelimit).
         wait = getattr(exc, "retry_after", None)
         return problem(429, str(exc), **({"Retry_After": str(wait)} if wait else {}))
 

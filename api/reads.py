@@ -26,6 +26,7 @@ from ninja import Path, Query, Router, Schema
 
 from api import schemas
 from api.errors import ApiError, Problem
+from core import ratelimit
 from forum import selectors
 from forum.models import Category, Post, Topic
 from home.seo import absolute
@@ -340,6 +341,21 @@ def faq_article(request: HttpRequest, response: HttpResponse, article_id: int = 
 # --- search -------------------------------------------------------------------------------
 
 
+def _per_client(request: HttpRequest, scope: str, rate_setting: str, message: str) -> None:
+    """The site's per-client limit for this kind of read (``core.ratelimit``), counted together
+    with the same reads of the site's pages, so the API is no road around it: over it, a 429
+    with ``Retry-After``."""
+    ratelimit.hit(
+        scope=scope,
+        who=ratelimit.client_key(request),
+        rate=getattr(settings, rate_setting, None),
+        message=message,
+    )
+
+
+LIMITED = {**ERRORS, 429: Problem}
+
+
 class SearchQuery(Schema):
     q: str = NinjaField(max_length=1000)
     type: str | None = NinjaField(None, pattern="^(faq|question|problem|idea|praise|category)$")
@@ -349,10 +365,12 @@ class SearchQuery(Schema):
 
 
 @router.get(
-    "/search", response={200: schemas.SearchOut, **ERRORS}, summary="Search the FAQ and the community"
+    "/search", response={200: schemas.SearchOut, **LIMITED}, summary="Search the FAQ and the community"
 )
 def search(request: HttpRequest, query: Query[SearchQuery]):
-    """One ranked list over FAQ articles, topics and categories, as ``/search/`` ranks it."""
+    """One ranked list over FAQ articles, topics and categories, as ``/search/`` ranks it.
+    ``SEARCH_RATE_LIMIT`` per client, shared with ``/search/``."""
+    _per_client(request, "search", "SEARCH_RATE_LIMIT", "You have searched a lot in a short time.")
     text = normalise_query(query.q)
     if not backend_query(text):
         raise ApiError(400, "The search has no words to look for.", {"q": ["Type a word or two."]})
@@ -391,9 +409,13 @@ def search(request: HttpRequest, query: Query[SearchQuery]):
     }
 
 
-@router.get("/similar", response={200: schemas.SimilarOut, **ERRORS}, summary="Questions like a draft title")
+@router.get("/similar", response={200: schemas.SimilarOut, **LIMITED}, summary="Questions like a draft title")
 def similar(request: HttpRequest, q: str = Query(..., max_length=1000)):
-    """Up to five FAQ articles and topics most like ``q`` (fewer than three letters: none)."""
+    """Up to five FAQ articles and topics most like ``q`` (fewer than three letters: none).
+    ``SIMILAR_RATE_LIMIT`` per client, shared with ``/search/similar/``."""
+    _per_client(
+        request, "similar", "SIMILAR_RATE_LIMIT", "Too many look-ups for similar questions in a short time."
+    )
     text = normalise_query(q)
     results = search_selectors.similar_questions(text) if len(text) >= 3 else []
     return {

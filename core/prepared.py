@@ -75,13 +75,16 @@ class _Compiled:
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
         params = list(params)
-        slots: list[tuple[int, int, int | None]] = []
+        slots: list[tuple[int, int, int | None, type | None]] = []
         for index, value in enumerate(params):
-            if type(value) in (int, str) and value in slots_by_standin:
+            if isinstance(value, (int, str)) and not isinstance(value, bool) and value in slots_by_standin:
                 arg, item = slots_by_standin[value]
-                slots.append((index, arg, item))
+                # On PostgreSQL, Django passes some numbers typed (psycopg's Int4 in a CASE):
+                # the real value goes in with the same type.
+                wrapper = None if type(value) in (int, str) else type(value)
+                slots.append((index, arg, item, wrapper))
         # Every stand-in must be somewhere among the parameters (some more than once).
-        found = {(arg, item) for _index, arg, item in slots}
+        found = {(arg, item) for _index, arg, item, _wrapper in slots}
         complete = (
             found == set(slots_by_standin.values())
             and not queryset._prefetch_related_lookups
@@ -105,8 +108,9 @@ class _Compiled:
 
     def _params(self, args: Sequence[Any]) -> list:
         params = list(self.params)
-        for index, arg, item in self.slots or ():
-            params[index] = args[arg] if item is None else args[arg][item]
+        for index, arg, item, wrapper in self.slots or ():
+            value = args[arg] if item is None else args[arg][item]
+            params[index] = value if wrapper is None else wrapper(value)
         return params
 
     def run(self, args: Sequence[Any], window: tuple[int, int] | None = None) -> list:

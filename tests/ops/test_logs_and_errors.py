@@ -147,7 +147,7 @@ def test_an_unhandled_error_reaches_sentry_with_the_request_id(monkeypatch, sent
     def broken():
         raise RuntimeError("selector broke")
 
-    monkeypatch.setattr("forum.selectors.categories", broken)
+    monkeypatch.setattr("forum.selectors.category_list", broken)
     response = Client(raise_request_exception=False).get("/community/")
     sentry_sdk.flush()
     assert response.status_code == 500

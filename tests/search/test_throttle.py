@@ -50,3 +50,42 @@ def test_similar_questions_are_throttled_per_client_as_json(client, throttled):
     assert refused.status_code == 429
     assert "Too many look-ups for similar questions" in refused.json()["error"]
     assert _get(client, reverse("search:similar"), "198.51.100.7", q="printer").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_apis_search_shares_the_pages_limit_and_answers_a_problem(client, throttled):
+    """The API is no road around the limit: two searches on the page and one through the API
+    use up a budget of three, for that client only."""
+    for n in range(2):
+        assert _get(client, reverse("search:index"), "203.0.113.9", q=f"invoice {n}").status_code == 200
+    assert _get(client, "/api/v1/search", "203.0.113.9", q="invoice").status_code == 200
+    logged = SearchLogEntry.objects.count()
+    refused = _get(client, "/api/v1/search", "203.0.113.9", q="invoice again")
+    assert refused.status_code == 429
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert "You have searched a lot in a short time" in refused.json()["detail"]
+    assert int(refused["Retry-After"]) >= 1
+    assert SearchLogEntry.objects.count() == logged
+    assert _get(client, reverse("search:index"), "203.0.113.9", q="invoice").status_code == 429
+    assert _get(client, "/api/v1/search", "198.51.100.7", q="invoice").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_apis_similar_questions_share_the_pages_limit(client, throttled):
+    assert _get(client, reverse("search:similar"), "203.0.113.9", q="printer").status_code == 200
+    for n in range(2):
+        assert _get(client, "/api/v1/similar", "203.0.113.9", q=f"printer {n}").status_code == 200
+    refused = _get(client, "/api/v1/similar", "203.0.113.9", q="printer again")
+    assert refused.status_code == 429
+    assert "Too many look-ups for similar questions" in refused.json()["detail"]
+    assert int(refused["Retry-After"]) >= 1
+    assert _get(client, "/api/v1/similar", "198.51.100.7", q="printer").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_apis_reads_are_unlimited_when_the_limit_is_off(client, settings):
+    settings.SEARCH_RATE_LIMIT = "0"
+    settings.SIMILAR_RATE_LIMIT = "0"
+    for n in range(8):
+        assert _get(client, "/api/v1/search", "203.0.113.9", q=f"invoice {n}").status_code == 200
+        assert _get(client, "/api/v1/similar", "203.0.113.9", q=f"printer {n}").status_code == 200
