@@ -611,7 +611,7 @@ class Load(threading.Thread):
         self.action = f"/community/topics/{topic_id}/reply/"
         self.label = label
         self.stop_event = threading.Event()
-        self.records: list[tuple[float, str, int]] = []  # (started, what, status)
+        self.records: list[tuple[float, float, str, int]] = []  # (started, ended, what, status)
         self.acknowledged: list[str] = []
         self.sent = 0
 
@@ -622,7 +622,7 @@ class Load(threading.Thread):
             status = response.status_code
         except Exception:  # noqa: BLE001 - no answer (connection refused or reset, timeout)
             response, status = None, 0
-        self.records.append((started, what, status))
+        self.records.append((started, time.monotonic(), what, status))
         return response
 
     def run(self) -> None:
@@ -661,8 +661,9 @@ class Load(threading.Thread):
         self.stop_event.set()
         self.join(timeout=60)
 
-    def phase(self, start: float, end: float) -> dict:
-        chosen = [(what, status) for started, what, status in self.records if start <= started < end]
+    def phase(self, keep) -> dict:
+        """The requests for which ``keep(started, ended)`` is true, summed up."""
+        chosen = [(what, status) for started, ended, what, status in self.records if keep(started, ended)]
         return {
             "requests": len(chosen),
             "5xx": sum(1 for _, status in chosen if status >= 500),
@@ -682,12 +683,12 @@ def under_load(stack: Stack, staff: Browser, topic_path: str, topic_id: str, lab
     came_back = time.monotonic()
     time.sleep(6)
     load.finish()
-    ended = time.monotonic()
-    before, during, after = (
-        load.phase(0, went_down),
-        load.phase(went_down, came_back),
-        load.phase(came_back, ended),
-    )
+    # Each request in one phase. Before: answered before the service was stopped. During:
+    # started before it was back and still waiting when it was stopped (PostgreSQL's fast
+    # shutdown cuts off a request in flight). After: started once it was back.
+    before = load.phase(lambda started, ended: ended < went_down)
+    during = load.phase(lambda started, ended: ended >= went_down and started < came_back)
+    after = load.phase(lambda started, ended: started >= came_back)
     stored = {
         row[0]
         for row in sql(
