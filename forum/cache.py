@@ -69,6 +69,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import _unmask_cipher_token, get_token  # unmasking: tested in test_cache
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 
@@ -549,7 +550,7 @@ def anonymous_page_cache(
             cached = _cache().get(key)
             if cached is not None:
                 status, headers, packed = cached
-                response = HttpResponse(zlib.decompress(packed), status=status)
+                response = HttpResponse(_fill_token_holes(request, zlib.decompress(packed)), status=status)
                 for name, value in headers:
                     response[name] = value
                 response[HEADER] = "hit"
@@ -561,23 +562,58 @@ def anonymous_page_cache(
                 response.status_code == 200
                 and not response.streaming
                 and not response.cookies
-                and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
                 and not response.has_header("Cache-Control")
                 and storable(request)
             ):
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
-                headers = [(k, v) for k, v in response.items() if k.lower() not in {"set-cookie", "vary"}]
-                # Compressed: a topic page of 28 KB keeps in about 6 KB (a per-process cache holds
-                # five times the pages, Redis sends a fifth), for about 0.1 ms each way.
-                packed = zlib.compress(response.content, 1)
-                _cache().set(key, (response.status_code, headers, packed), _timeout())
-                response[HEADER] = "miss"
+                content = _with_token_holes(request, response.content)
+                if content is not None:
+                    headers = [(k, v) for k, v in response.items() if k.lower() not in {"set-cookie", "vary"}]
+                    # Compressed: a topic page of 28 KB keeps in about 6 KB (a per-process cache
+                    # holds five times the pages, Redis sends a fifth), for about 0.1 ms each way.
+                    packed = zlib.compress(content, 1)
+                    _cache().set(key, (response.status_code, headers, packed), _timeout())
+                    response[HEADER] = "miss"
             return _vary(response)
 
         return wrapper
 
     return decorator
+
+
+# A page with a form (the FAQ article's "Was this helpful?") carries the visitor's CSRF token, the
+# one part of it that is not the same for every visitor. It is kept with a hole where the token
+# was, and each visitor served from the cache gets a token of their own in the hole (and the
+# cookie that goes with it, set by CsrfViewMiddleware as for a rendered page).
+_TOKEN_INPUT = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")([A-Za-z0-9]{64})(">)')
+_TOKEN_LIKE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
+_TOKEN_HOLE = b"\x00csrf-token\x00"
+
+
+def _with_token_holes(request: HttpRequest, content: bytes) -> bytes | None:
+    """``content`` as the page cache keeps it: each CSRF token of this visitor's in a hidden
+    form field replaced by a hole; None (do not keep) when the token is anywhere else."""
+    if not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return content  # the page used no token
+    secret = request.META.get("CSRF_COOKIE")
+    if settings.CSRF_USE_SESSIONS or not secret or _TOKEN_HOLE in content:
+        return None
+    holed = _TOKEN_INPUT.sub(rb"\1" + _TOKEN_HOLE + rb"\3", content)
+    # Anything else that is this visitor's token (a data attribute, a script) would be served
+    # to everyone: such a page is not kept.
+    for candidate in _TOKEN_LIKE.findall(holed):
+        if _unmask_cipher_token(candidate.decode()) == secret:
+            return None
+    if secret.encode() in holed:
+        return None
+    return holed
+
+
+def _fill_token_holes(request: HttpRequest, content: bytes) -> bytes:
+    if _TOKEN_HOLE not in content:
+        return content
+    return content.replace(_TOKEN_HOLE, get_token(request).encode())
 
 
 def _vary(response: HttpResponse) -> HttpResponse:

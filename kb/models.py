@@ -67,11 +67,18 @@ TOP_ARTICLES_PER_SECTION = 4
 
 
 class AnonymousCachedPage:
-    """A listing page served from the anonymous page cache (``forum.cache``): the same HTML
-    for every signed-out visitor, dropped when a page is published or unpublished (the ``faq``
-    scope of ``forum.cache``); FAQ views and helpful votes do not drop it.
-    Wagtail's privacy checks run before ``serve``, and a visitor with a session is never
-    served from the cache, so password- or login-restricted pages are not shared."""
+    """An FAQ page served from the anonymous page cache (``forum.cache``): the same HTML for
+    every signed-out visitor, dropped when a page is published or unpublished (the ``faq``
+    scope of ``forum.cache``), or when what else it shows changes (``page_cache_scopes``); FAQ
+    views and helpful votes do not drop it. A form's CSRF token is filled in for each visitor
+    (``forum.cache``). Wagtail's privacy checks run before ``serve``, and a visitor with a
+    session is never served from the cache, so password- or login-restricted pages and a
+    visitor's own helpful vote are not shared."""
+
+    def page_cache_scopes(self) -> tuple[str, ...]:
+        from forum import cache
+
+        return (cache.FAQ,)
 
     def serve(self, request, *args, **kwargs):
         from forum import cache
@@ -79,7 +86,9 @@ class AnonymousCachedPage:
         parent_serve = super().serve
         if getattr(request, "is_preview", False):
             return parent_serve(request, *args, **kwargs)
-        cached = cache.anonymous_page_cache(scopes=(cache.FAQ,), params={"page": cache.page_number})
+        cached = cache.anonymous_page_cache(
+            scopes=self.page_cache_scopes(), params={"page": cache.page_number}
+        )
         return cached(lambda req: parent_serve(req, *args, **kwargs))(request)
 
 
@@ -238,7 +247,7 @@ class TaggedFaqArticle(TaggedItemBase):
     content_object = ParentalKey("kb.FaqArticlePage", on_delete=models.CASCADE, related_name="tagged_items")
 
 
-class FaqArticlePage(ReviewedPublishing, RoutedAncestors, Page):
+class FaqArticlePage(ReviewedPublishing, RoutedAncestors, AnonymousCachedPage, Page):
     """One question (the page title) and its curated answer."""
 
     summary = models.CharField(
@@ -387,6 +396,16 @@ class FaqArticlePage(ReviewedPublishing, RoutedAncestors, Page):
             return []
         topics = Topic.objects.in_bulk(ids)
         return [topics[i] for i in ids if i in topics and not topics[i].is_hidden]
+
+    def page_cache_scopes(self) -> tuple[str, ...]:
+        """The FAQ, and the topics the article shows: its source topic (title, replies) and the
+        related ones (a title edit, a hide, a move or a reply also moves ``lists``)."""
+        from forum import cache
+
+        scopes = [cache.FAQ, cache.LISTS]
+        if self.source_topic_id:
+            scopes.append(cache.topic_scope(self.source_topic_id))
+        return tuple(scopes)
 
     def visible_source_topic(self):
         topic = self.source_topic

@@ -168,3 +168,30 @@ def test_anonymous_visitor_says_no_and_explains_why(page, site_data):
     vote = HelpfulVote.objects.get(article=article)
     assert not vote.helpful and vote.comment.startswith("My phone is Android")
     assert FaqArticlePage.objects.get(pk=article.pk).helpful_no_count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_visitors_served_the_cached_article_vote_in_place(
+    browser, live_server, django_db_serialized_rollback, site_data
+):
+    """Anonymous visitors get the article from the page cache (a CSRF token of their own in its
+    form): each one's "Yes" is taken in place by kb.js, in a browser with its own cookies."""
+    from forum import cache as page_cache
+    from kb.models import HelpfulVote
+    from tests.kb.conftest import make_article
+
+    section = FaqSectionPage(title="Accounts", slug="accounts")
+    FaqIndexPage.objects.get().add_child(instance=section)
+    section.save_revision().publish()
+    article = make_article(section, "How do I reset my password?")
+    seen = []
+    for _ in range(2):
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        response = page.goto(article.url)
+        seen.append(response.headers.get(page_cache.HEADER.lower()))
+        page.get_by_role("button", name="Yes").click()
+        page.get_by_text("Glad it helped.").wait_for()
+        context.close()
+    assert seen == ["miss", "hit"]
+    assert HelpfulVote.objects.filter(article_id=article.pk, helpful=True).count() == 2
