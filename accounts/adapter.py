@@ -7,10 +7,18 @@ from django.shortcuts import redirect
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.core import ratelimit as allauth_ratelimit
 
 from core.clientip import client_ip
 
 logger = logging.getLogger(__name__)
+
+# allauth's mails whose asking is rate-limited per address (ACCOUNT_RATE_LIMITS), by action.
+RATE_LIMITED_MAIL = {
+    "account/email/email_confirmation_signup": "confirm_email",
+    "account/email/email_confirmation": "confirm_email",
+    "account/email/password_reset_key": "reset_password",
+}
 
 MAIL_FAILED = (
     "We could not send the email just now. Your account is safe; please ask for it again in a few minutes."
@@ -54,3 +62,7 @@ class AccountAdapter(DefaultAccountAdapter):
             request = allauth_context.request
             if request is not None and hasattr(request, "_messages"):
                 messages.error(request, MAIL_FAILED)
+            # A mail that never left does not count against asking for it again.
+            action = RATE_LIMITED_MAIL.get(template_prefix)
+            if request is not None and action is not None:
+                allauth_ratelimit.clear(request, action=action, key=email.lower())
