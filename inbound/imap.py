@@ -1,6 +1,7 @@
 """Polling one IMAP mailbox: each new message goes to the inbound pipeline once, then is marked.
 
-The order is the rule: a message is fetched without touching its flags (``BODY.PEEK[]``), handed
+The order is the rule: a message is fetched without touching its flags (``BODY.PEEK[]``; only
+its header when its ``RFC822.SIZE`` is over ``INBOUND_EMAIL_MAX_BYTES``, to be refused), handed
 to the pipeline, and marked processed (moved to ``INBOUND_IMAP_PROCESSED_FOLDER``, or flagged
 ``\\Seen`` plus ``INBOUND_IMAP_PROCESSED_FLAG``) only after the pipeline has returned, whatever it
 decided: a refused message is marked too, or it would be fetched again forever. A message whose
@@ -35,7 +36,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-Handler = Callable[..., "Outcome"]  # handler(raw: bytes, *, source: str) -> Outcome
+# handler(raw: bytes, *, source: str, size: int | None = None) -> Outcome; ``size`` is given
+# only for a message over INBOUND_EMAIL_MAX_BYTES, handed over as its header alone.
+Handler = Callable[..., "Outcome"]
 
 
 class MailboxError(Exception):
@@ -104,11 +107,11 @@ class PollResult:
         return ", ".join(parts)
 
 
-def default_handler(raw: bytes, *, source: str) -> Outcome:
+def default_handler(raw: bytes, *, source: str, size: int | None = None) -> Outcome:
     """The inbound pipeline (imported late: polling must not import the whole pipeline at start)."""
     from inbound.pipeline import receive
 
-    return receive(raw, source=source)
+    return receive(raw, source=source, size=size)
 
 
 def poll_mailbox(
@@ -187,14 +190,20 @@ def _poll(client: IMAPClient, config: ImapSettings, handler: Handler, limit: int
         criteria += ["NOT", "KEYWORD", config.processed_flag]
     uids = sorted(client.search(criteria))
     batch, result.waiting = uids[:limit], max(0, len(uids) - limit)
+    # The sizes first (one command for the batch): a message over the limit is never downloaded,
+    # only its header, which is enough for the pipeline to record the refusal.
+    sizes = client.fetch(batch, ["RFC822.SIZE"]) if batch else {}
     for uid in batch:
+        size = (sizes.get(uid) or {}).get(b"RFC822.SIZE")
+        too_big = isinstance(size, int) and size > settings.INBOUND_EMAIL_MAX_BYTES
         # One message at a time: memory stays bounded by the largest message, not the batch.
-        data = client.fetch([uid], ["BODY.PEEK[]"]).get(uid)
-        raw = data.get(b"BODY[]") if data else None
+        part = b"BODY[HEADER]" if too_big else b"BODY[]"
+        data = client.fetch([uid], ["BODY.PEEK[HEADER]" if too_big else "BODY.PEEK[]"]).get(uid)
+        raw = data.get(part) if data else None
         if raw is None:  # expunged by someone else since the search
             continue
         try:
-            outcome = handler(raw, source="imap")
+            outcome = handler(raw, source="imap", size=size) if too_big else handler(raw, source="imap")
         except Exception:
             result.failed += 1
             logger.exception(

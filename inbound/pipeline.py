@@ -18,11 +18,11 @@ class Outcome:
     message: InboundMessage | None
 
 
-def receive(raw: bytes, *, source: str) -> Outcome:
+def receive(raw: bytes, *, source: str, size: int | None = None) -> Outcome:
     """source: "pipe" | "imap" | "webhook" | "test". Never raises for bad mail: a malformed
     message is an Outcome("refused", ...). Idempotent by Message-ID (a second receive of the
     same message returns status "duplicate" and posts nothing)."""
     from inbound.processing import process
 
-    status, reason, message = process(raw, source=source)
+    status, reason, message = process(raw, source=source, size=size)
     return Outcome(status, reason, message)

@@ -74,12 +74,15 @@ def _defects(msg: EmailMessage) -> list[str]:
     return found
 
 
-def process(raw: bytes, *, source: str) -> tuple[str, str, InboundMessage | None]:
-    """``(status, reason, log row)``; ``pipeline.receive`` makes it an ``Outcome``."""
+def process(raw: bytes, *, source: str, size: int | None = None) -> tuple[str, str, InboundMessage | None]:
+    """``(status, reason, log row)``; ``pipeline.receive`` makes it an ``Outcome``. ``size``: the
+    whole message's size when ``raw`` is less of it (the IMAP poller hands over only the header
+    of a message over the limit)."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
     raw = bytes(raw or b"")
-    too_big = len(raw) > settings.INBOUND_EMAIL_MAX_BYTES
+    size = len(raw) if size is None else max(size, len(raw))
+    too_big = size > settings.INBOUND_EMAIL_MAX_BYTES
     try:
         if too_big:  # the headers only: the rest is never parsed
             msg = BytesHeaderParser(policy=policy.default).parsebytes(raw[:65536])
@@ -92,13 +95,13 @@ def process(raw: bytes, *, source: str) -> tuple[str, str, InboundMessage | None
         try:
             with transaction.atomic():
                 record = InboundMessage.objects.create(
-                    message_id=message_id, source=source, size=len(raw), status=InboundMessage.Status.REFUSED
+                    message_id=message_id, source=source, size=size, status=InboundMessage.Status.REFUSED
                 )
         except IntegrityError:
             existing = InboundMessage.objects.filter(message_id=message_id).first()
             return "duplicate", f"already received ({message_id[:80]})", existing
         try:
-            _decide(record, msg, raw, too_big=too_big)
+            _decide(record, msg, raw, too_big=too_big, size=size)
         except _Done as done:
             record.status, record.reason = done.status, done.reason[:255]
         record.save()
@@ -106,7 +109,9 @@ def process(raw: bytes, *, source: str) -> tuple[str, str, InboundMessage | None
     return record.status, record.reason, record
 
 
-def _decide(record: InboundMessage, msg: EmailMessage | None, raw: bytes, *, too_big: bool) -> None:
+def _decide(
+    record: InboundMessage, msg: EmailMessage | None, raw: bytes, *, too_big: bool, size: int
+) -> None:
     """Fill the log row; end by raising ``_Done`` with the status and the reason."""
     if msg is None:
         raise _Done("refused", "malformed message: it could not be read")
@@ -117,7 +122,7 @@ def _decide(record: InboundMessage, msg: EmailMessage | None, raw: bytes, *, too
     record.recipient = ", ".join(addressed)[:320]
     if too_big:
         raise _Done(
-            "refused", f"too large: {len(raw):,} bytes (the limit is {settings.INBOUND_EMAIL_MAX_BYTES:,})"
+            "refused", f"too large: {size:,} bytes (the limit is {settings.INBOUND_EMAIL_MAX_BYTES:,})"
         )
     defects = _defects(msg)
     if defects:

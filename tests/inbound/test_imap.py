@@ -362,3 +362,40 @@ def test_a_message_id_is_logged_on_one_line_whatever_the_sender_put_in_it():
     raw = b"Message-ID: <a@example.org>\r\n\tFAKE: line\r\nSubject: x\r\n\r\nbody\r\n"
     assert _message_id(raw) == "<a@example.org> FAKE: line"
     assert _message_id(b"Subject: none\r\n\r\n") == "no Message-ID"
+
+
+@pytest.mark.django_db
+def test_a_message_over_the_limit_is_refused_from_its_header_without_downloading_it(
+    mailbox, settings, monkeypatch
+):
+    """The poller asks the sizes first: a message over INBOUND_EMAIL_MAX_BYTES is fetched as its
+    header only, and the pipeline records it refused with its real size, marked as processed."""
+    from imapclient import IMAPClient
+
+    from inbound.models import InboundMessage
+
+    settings.INBOUND_EMAIL_MAX_BYTES = 4_000
+    big = message(1).replace(b"Thanks, that fixed it.", b"Attached log: " + b"x" * 50_000 + b"\r\n")
+    mailbox.append(message(2))
+    mailbox.append(big)
+    asked: list[list[str]] = []
+    real_fetch = IMAPClient.fetch
+
+    def fetch(self, messages, data, *args, **kwargs):
+        asked.append([item if isinstance(item, str) else item.decode() for item in data])
+        return real_fetch(self, messages, data, *args, **kwargs)
+
+    monkeypatch.setattr(IMAPClient, "fetch", fetch)
+    result = poll_mailbox(config=config_for(mailbox))
+
+    assert result.total == 2 and result.failed == 0, result.summary()
+    assert asked == [["RFC822.SIZE"], ["BODY.PEEK[]"], ["BODY.PEEK[HEADER]"]]
+    refused = InboundMessage.objects.get(message_id="<reply-1@example.org>")
+    assert refused.status == InboundMessage.Status.REFUSED
+    assert refused.reason.startswith("too large:") and "the limit is 4,000" in refused.reason
+    assert refused.size >= len(big) - 10  # the server's count of the whole message
+    assert refused.sender == "member1@example.org" and refused.subject == "Re: question 1"
+    small = InboundMessage.objects.get(message_id="<reply-2@example.org>")
+    assert small.size == len(message(2)) and not small.reason.startswith("too large")
+    # Both are marked: the big one is not fetched again on the next poll.
+    assert poll_mailbox(config=config_for(mailbox)).total == 0
